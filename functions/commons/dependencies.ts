@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createDocumentClient, createS3Client } from '../../src/adapters/aws-clients.ts';
+import { DynamoSessionLedger } from '../../src/adapters/dynamo-session-ledger.ts';
+import { S3UploadStorage } from '../../src/adapters/s3-upload-storage.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { UploadDeps } from '../../src/domain/deps.ts';
+
+/** Created once per cold start: config, SDK clients and adapters are shared by every invocation. */
+export const config = loadConfig();
+
+export const logger = new Logger({ serviceName: 'upload-api' });
+
+export const deps: UploadDeps = {
+  ledger: new DynamoSessionLedger(createDocumentClient(config), config.tableName),
+  storage: new S3UploadStorage(createS3Client(config), config.bucketName),
+  clock: { now: () => new Date() },
+  ids: { newId: () => randomUUID() },
+  policy: config.policy,
+  sleep: (ms) => sleep(ms),
+};

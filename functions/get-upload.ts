@@ -1,0 +1,12 @@
+import { getUpload } from '../src/domain/use-cases/get-upload.ts';
+import { successResponse } from '../src/http/error-response.ts';
+import { SessionParams } from '../src/http/schemas.ts';
+import { deps } from './commons/dependencies.ts';
+import { httpRoute } from './commons/http-route.ts';
+
+export const handler = httpRoute(
+  'getUpload',
+  { params: SessionParams },
+  async ({ userId, params }) =>
+    successResponse(200, await getUpload(deps, { userId, sessionId: params.id })),
+);

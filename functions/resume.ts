@@ -1,0 +1,9 @@
+import { resumeUpload } from '../src/domain/use-cases/resume-upload.ts';
+import { successResponse } from '../src/http/error-response.ts';
+import { SessionParams } from '../src/http/schemas.ts';
+import { deps } from './commons/dependencies.ts';
+import { httpRoute } from './commons/http-route.ts';
+
+export const handler = httpRoute('resume', { params: SessionParams }, async ({ userId, params }) =>
+  successResponse(200, await resumeUpload(deps, { userId, sessionId: params.id })),
+);

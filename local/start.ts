@@ -1,0 +1,53 @@
+import { createServer } from 'node:net';
+import { issueToken } from './auth.ts';
+import { PrerequisiteError } from './emulator.ts';
+import { startLocalStack } from './local-stack.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+async function assertPortFree(p: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(p, '127.0.0.1', () => probe.close(() => resolve()));
+  }).catch(() =>
+    fail(`port ${p} is in use: stop what uses it or run with PORT=<another port> npm start`),
+  );
+}
+
+if (!Number.isInteger(port) || port <= 0 || port > 65535)
+  fail(`PORT must be a port number, got "${process.env.PORT}"`);
+await assertPortFree(port);
+
+try {
+  const stack = await startLocalStack({ port, log: (line) => console.log(`[emulator] ${line}`) });
+  const token = await issueToken('local-user');
+  console.log(`
+Upload API running at ${stack.apiUrl}  (storage: ${stack.emulator ? `embedded moto at ${stack.awsEndpoint}` : stack.awsEndpoint})
+OpenAPI document:     ${stack.apiUrl}/openapi.json
+
+Token for user "local-user" (npm run -s token -- <userId> makes others):
+${token}
+
+Try it:
+curl -s -X POST ${stack.apiUrl}/api/v1/uploads/initiate \\
+  -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\
+  -d '{"fileName":"hello.txt","fileSize":12,"checksum":"NONE"}'
+
+Ctrl-C stops the API and the emulator.`);
+  const shutdown = async (signal: string) => {
+    console.log(`\n${signal}: shutting down`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  if (error instanceof PrerequisiteError) fail(error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  fail(message.split('\n')[0] ?? 'failed to start');
+}

@@ -1,0 +1,340 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { WriteConflictError } from '../domain/errors.ts';
+import type {
+  ChunkRecord,
+  CreateOutcome,
+  LiveSlots,
+  NewSessionWrite,
+  RecordOutcome,
+  SessionLedger,
+  SessionLookup,
+} from '../domain/ports.ts';
+import { epochSeconds, type FileRecord, type UploadSession } from '../domain/session.ts';
+import { listSessionsPage } from './dynamo-session-list.ts';
+import { translateDynamoError } from './sdk-errors.ts';
+import { fromSessionItem, keys, toSessionItem } from './session-item.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const OPEN = { ':initiated': 'initiated', ':uploading': 'uploading' };
+const IS_OPEN = '#status IN (:initiated, :uploading) AND expiresAt > :nowEpoch';
+
+export class DynamoSessionLedger implements SessionLedger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getSession(id: string): Promise<UploadSession | undefined> {
+    const out = await this.call(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.session(id), ConsistentRead: true }),
+      ),
+    );
+    return out.Item?.entity === 'session' ? fromSessionItem(out.Item) : undefined;
+  }
+
+  async readLiveSlots(userId: string): Promise<LiveSlots> {
+    const out = await this.call(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: keys.liveSlots(userId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return {
+      version: (out.Item?.version as number | undefined) ?? 0,
+      sessions: (out.Item?.sessions as Record<string, number> | undefined) ?? {},
+    };
+  }
+
+  findByIdempotencyKey(userId: string, key: string): Promise<SessionLookup | undefined> {
+    return this.lookup(keys.idempotency(userId, key));
+  }
+
+  findByFileAlias(userId: string, alias: string): Promise<SessionLookup | undefined> {
+    return this.lookup(keys.fileAlias(userId, alias));
+  }
+
+  /**
+   * One transaction: the session, the user's live-slot map (optimistic on its version, which
+   * enforces the per-user limit) and the idempotency / file-hash pointers (first writer wins).
+   */
+  async createSession(write: NewSessionWrite): Promise<CreateOutcome> {
+    const { session } = write;
+    const sessions = { ...write.liveSlots.sessions, [session.id]: session.expiresAt };
+    const items: { kind: CreateOutcome['kind']; item: TransactItem }[] = [
+      {
+        kind: 'slots-changed',
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: toSessionItem(session),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+      },
+      {
+        kind: 'slots-changed',
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...keys.liveSlots(session.userId),
+              version: write.liveSlots.version + 1,
+              sessions,
+              expiresAt: Math.max(...Object.values(sessions)),
+            },
+            ConditionExpression: 'attribute_not_exists(PK) OR version = :version',
+            ExpressionAttributeValues: { ':version': write.liveSlots.version },
+          },
+        },
+      },
+    ];
+    if (write.idempotency) {
+      const key = keys.idempotency(session.userId, write.idempotency.key);
+      items.push({
+        kind: 'idempotency-key-taken',
+        item: this.pointerPut(key, session, write.idempotency.replacing),
+      });
+    }
+    if (write.fileAlias) {
+      const key = keys.fileAlias(session.userId, write.fileAlias.alias);
+      items.push({
+        kind: 'file-alias-taken',
+        item: this.pointerPut(key, session, write.fileAlias.replacing),
+      });
+    }
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));
+      return { kind: 'created' };
+    } catch (error) {
+      const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] })
+        .CancellationReasons;
+      if ((error as { name?: string }).name !== 'TransactionCanceledException')
+        return translateDynamoError(error);
+      const failed = items
+        .filter((_, i) => reasons?.[i]?.Code === 'ConditionalCheckFailed')
+        .map((i) => i.kind);
+      const kind = failed.find((k) => k !== 'slots-changed') ?? 'slots-changed';
+      return { kind } as CreateOutcome;
+    }
+  }
+
+  async releaseLiveSlot(userId: string, sessionId: string): Promise<void> {
+    await this.conditionalUpdate({
+      Key: keys.liveSlots(userId),
+      UpdateExpression: 'REMOVE sessions.#session ADD version :one',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: { '#session': sessionId },
+      ExpressionAttributeValues: { ':one': 1 },
+    });
+  }
+
+  /** The atomic bitmap update: a chunk already in the set fails the condition, so bytes never double-count. */
+  async recordChunk(sessionId: string, chunk: ChunkRecord, now: Date): Promise<RecordOutcome> {
+    const out = await this.conditionalUpdate({
+      Key: keys.session(sessionId),
+      UpdateExpression:
+        'ADD uploadedChunks :chunks, uploadedBytes :bytes, chunksUploaded :one SET #status = :uploading, updatedAt = :now, lastChunkAt = :now',
+      ConditionExpression: `${IS_OPEN} AND NOT contains(uploadedChunks, :chunkNumber)`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...OPEN,
+        ':chunks': new Set([chunk.chunkNumber]),
+        ':chunkNumber': chunk.chunkNumber,
+        ':bytes': chunk.size,
+        ':one': 1,
+        ':now': now.toISOString(),
+        ':nowEpoch': epochSeconds(now),
+      },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    if (!out) return { kind: 'rejected', session: await this.getSession(sessionId) };
+    return {
+      kind: 'recorded',
+      uploadedBytes: out.uploadedBytes as number,
+      chunksUploaded: out.chunksUploaded as number,
+    };
+  }
+
+  async recordChunks(
+    sessionId: string,
+    chunks: readonly ChunkRecord[],
+    expectedCount: number,
+    now: Date,
+  ) {
+    const out = await this.conditionalUpdate({
+      Key: keys.session(sessionId),
+      UpdateExpression:
+        'ADD uploadedChunks :chunks, uploadedBytes :bytes, chunksUploaded :count SET #status = :uploading, updatedAt = :now, lastChunkAt = :now',
+      ConditionExpression: `${IS_OPEN} AND chunksUploaded = :expected`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...OPEN,
+        ':chunks': new Set(chunks.map((c) => c.chunkNumber)),
+        ':bytes': chunks.reduce((sum, c) => sum + c.size, 0),
+        ':count': chunks.length,
+        ':expected': expectedCount,
+        ':now': now.toISOString(),
+        ':nowEpoch': epochSeconds(now),
+      },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    if (!out) throw new WriteConflictError('The chunk ledger changed while reconciling');
+  }
+
+  async beginCompletion(
+    sessionId: string,
+    token: string,
+    now: Date,
+    staleBefore: Date,
+  ): Promise<boolean> {
+    const out = await this.conditionalUpdate({
+      Key: keys.session(sessionId),
+      UpdateExpression:
+        'SET #status = :completing, completionToken = :token, completingSince = :now, updatedAt = :now',
+      ConditionExpression: `(${IS_OPEN}) OR (#status = :completing AND completingSince < :staleBefore)`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...OPEN,
+        ':completing': 'completing',
+        ':token': token,
+        ':now': now.toISOString(),
+        ':nowEpoch': epochSeconds(now),
+        ':staleBefore': staleBefore.toISOString(),
+      },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return out !== undefined;
+  }
+
+  async finishCompletion(
+    sessionId: string,
+    token: string,
+    result: { file: FileRecord; expiresAt: number } | { error: string },
+    now: Date,
+  ): Promise<void> {
+    const success = 'file' in result;
+    await this.conditionalUpdate({
+      Key: keys.session(sessionId),
+      UpdateExpression: success
+        ? 'SET #status = :uploaded, #file = :file, expiresAt = :expiresAt, updatedAt = :now REMOVE completionToken, completingSince'
+        : 'SET #status = :failed, #error = :error, updatedAt = :now REMOVE completionToken, completingSince',
+      ConditionExpression: '#status = :completing AND completionToken = :token',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        ...(success ? { '#file': 'file' } : { '#error': 'error' }),
+      },
+      ExpressionAttributeValues: {
+        ':completing': 'completing',
+        ':token': token,
+        ':now': now.toISOString(),
+        ...(success
+          ? { ':uploaded': 'uploaded', ':file': result.file, ':expiresAt': result.expiresAt }
+          : { ':failed': 'failed', ':error': result.error }),
+      },
+    });
+  }
+
+  async abandonCompletion(sessionId: string, token: string, now: Date): Promise<void> {
+    await this.conditionalUpdate({
+      Key: keys.session(sessionId),
+      UpdateExpression:
+        'SET #status = :uploading, updatedAt = :now REMOVE completionToken, completingSince',
+      ConditionExpression: '#status = :completing AND completionToken = :token',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':uploading': 'uploading',
+        ':completing': 'completing',
+        ':token': token,
+        ':now': now.toISOString(),
+      },
+    });
+  }
+
+  async cancel(sessionId: string, now: Date): Promise<boolean> {
+    const out = await this.conditionalUpdate({
+      Key: keys.session(sessionId),
+      UpdateExpression: 'SET #status = :cancelled, updatedAt = :now',
+      ConditionExpression: IS_OPEN,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...OPEN,
+        ':cancelled': 'cancelled',
+        ':now': now.toISOString(),
+        ':nowEpoch': epochSeconds(now),
+      },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return out !== undefined;
+  }
+
+  listSessions(query: Parameters<SessionLedger['listSessions']>[0]) {
+    return this.call(() => listSessionsPage(this.db, this.table, query));
+  }
+
+  private pointerPut(
+    key: Record<string, string>,
+    session: UploadSession,
+    replacing?: SessionLookup,
+  ): TransactItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...key,
+          sessionId: session.id,
+          fingerprint: session.requestFingerprint ?? '',
+          expiresAt: session.expiresAt,
+        },
+        ConditionExpression: replacing
+          ? 'attribute_not_exists(PK) OR sessionId = :replacing'
+          : 'attribute_not_exists(PK)',
+        ...(replacing ? { ExpressionAttributeValues: { ':replacing': replacing.sessionId } } : {}),
+      },
+    };
+  }
+
+  private async lookup(key: Record<string, string>): Promise<SessionLookup | undefined> {
+    const out = await this.call(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
+    );
+    if (!out.Item) return undefined;
+    return {
+      sessionId: out.Item.sessionId as string,
+      fingerprint: out.Item.fingerprint as string,
+      expiresAt: out.Item.expiresAt as number,
+    };
+  }
+
+  /** Runs a conditional update; undefined when the condition failed (another write won). */
+  private async conditionalUpdate(
+    input: Omit<UpdateCommandInput, 'TableName'>,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const out = await this.db.send(new UpdateCommand({ TableName: this.table, ...input }));
+      return out.Attributes ?? {};
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      return translateDynamoError(error);
+    }
+  }
+
+  private async call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      return translateDynamoError(error);
+    }
+  }
+}

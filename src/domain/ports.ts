@@ -1,0 +1,140 @@
+import type { ChecksumMode, FileRecord, UploadSession } from './session.ts';
+
+/** A part as storage holds it. */
+export interface StoredPart {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly etag: string;
+  readonly checksumSha256?: string;
+  readonly lastModified: Date;
+}
+
+export interface PresignedRequest {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
+
+export interface AssembledObject {
+  readonly size: number;
+  readonly etag: string;
+  readonly checksum: string | null;
+}
+
+/** Object storage with multipart uploads (S3). Throws StorageUnavailableError and UploadGoneError. */
+export interface UploadStorage {
+  createMultipartUpload(input: {
+    key: string;
+    contentType: string;
+    checksumMode: ChecksumMode;
+    metadata: Record<string, string>;
+  }): Promise<{ uploadId: string }>;
+  presignPartUpload(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    size: number;
+    checksumSha256?: string;
+    expiresInSeconds: number;
+  }): Promise<PresignedRequest>;
+  findPart(key: string, uploadId: string, partNumber: number): Promise<StoredPart | undefined>;
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly StoredPart[],
+  ): Promise<void>;
+  /** The assembled object, or undefined when there is none. */
+  describeObject(key: string): Promise<AssembledObject | undefined>;
+  /** Succeeds when the upload is already gone. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  deleteObject(key: string): Promise<void>;
+  presignDownload(input: {
+    key: string;
+    fileName: string;
+    expiresInSeconds: number;
+  }): Promise<string>;
+}
+
+export interface SessionLookup {
+  readonly sessionId: string;
+  readonly fingerprint: string;
+  readonly expiresAt: number;
+}
+
+export interface NewSessionWrite {
+  readonly session: UploadSession;
+  /** Live sessions the user holds now (already pruned of ended ones) and the version read with them. */
+  readonly liveSlots: LiveSlots;
+  readonly maxLiveSessions: number;
+  readonly idempotency?: { readonly key: string; readonly replacing?: SessionLookup };
+  readonly fileAlias?: { readonly alias: string; readonly replacing?: SessionLookup };
+}
+
+export interface LiveSlots {
+  readonly version: number;
+  readonly sessions: Readonly<Record<string, number>>;
+}
+
+export type CreateOutcome =
+  | { readonly kind: 'created' }
+  | { readonly kind: 'idempotency-key-taken' }
+  | { readonly kind: 'file-alias-taken' }
+  | { readonly kind: 'slots-changed' };
+
+export type RecordOutcome =
+  | { readonly kind: 'recorded'; readonly uploadedBytes: number; readonly chunksUploaded: number }
+  | { readonly kind: 'rejected'; readonly session: UploadSession | undefined };
+
+export interface ChunkRecord {
+  readonly chunkNumber: number;
+  readonly size: number;
+}
+
+/** The DynamoDB ledger of sessions and their chunk bitmaps. Throws StorageUnavailableError. */
+export interface SessionLedger {
+  getSession(id: string): Promise<UploadSession | undefined>;
+  createSession(write: NewSessionWrite): Promise<CreateOutcome>;
+  readLiveSlots(userId: string): Promise<LiveSlots>;
+  releaseLiveSlot(userId: string, sessionId: string): Promise<void>;
+  findByIdempotencyKey(userId: string, key: string): Promise<SessionLookup | undefined>;
+  findByFileAlias(userId: string, alias: string): Promise<SessionLookup | undefined>;
+  /** Adds one chunk to the bitmap if the session is open and the chunk is new; never double-counts. */
+  recordChunk(sessionId: string, chunk: ChunkRecord, now: Date): Promise<RecordOutcome>;
+  /**
+   * Adds chunks found in storage; the write only lands if the bitmap still holds
+   * `expectedChunkCount` chunks (else WriteConflictError).
+   */
+  recordChunks(
+    sessionId: string,
+    chunks: readonly ChunkRecord[],
+    expectedChunkCount: number,
+    now: Date,
+  ): Promise<void>;
+  /** Moves an open (or stale completing) session to `completing`; false when another request won. */
+  beginCompletion(sessionId: string, token: string, now: Date, staleBefore: Date): Promise<boolean>;
+  finishCompletion(
+    sessionId: string,
+    token: string,
+    result: { file: FileRecord; expiresAt: number } | { error: string },
+    now: Date,
+  ): Promise<void>;
+  /** Returns a completing session to `uploading` after a transient failure. */
+  abandonCompletion(sessionId: string, token: string, now: Date): Promise<void>;
+  /** Moves an open session to `cancelled`; false when its status no longer allows it. */
+  cancel(sessionId: string, now: Date): Promise<boolean>;
+  listSessions(query: {
+    userId: string;
+    filter: 'active' | 'uploaded' | 'all';
+    limit: number;
+    cursor?: string;
+    now: Date;
+  }): Promise<{ items: UploadSession[]; nextCursor: string | null }>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  newId(): string;
+}

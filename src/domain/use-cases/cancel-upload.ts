@@ -1,0 +1,38 @@
+import type { UploadDeps } from '../deps.ts';
+import { UploadError } from '../errors.ts';
+import { effectiveStatus, type UploadSession } from '../session.ts';
+import { loadOwnedSession, stateError } from '../session-guards.ts';
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Marks the session cancelled with a conditional write (so it cannot also complete), then
+ * releases its stored parts. Repeating it is harmless: the abort is idempotent.
+ */
+export async function cancelUpload(
+  deps: UploadDeps,
+  input: { userId: string; sessionId: string },
+): Promise<void> {
+  let session = await loadOwnedSession(deps, input.sessionId, input.userId);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const status = effectiveStatus(session, deps.clock.now());
+    if (status === 'cancelled') return releaseParts(deps, session);
+    if (status === 'expired') {
+      await releaseParts(deps, session);
+      throw stateError(session, deps.clock.now());
+    }
+    if (status !== 'initiated' && status !== 'uploading')
+      throw stateError(session, deps.clock.now());
+    if (await deps.ledger.cancel(session.id, deps.clock.now())) return releaseParts(deps, session);
+    session = await loadOwnedSession(deps, input.sessionId, input.userId);
+  }
+  throw new UploadError(
+    'INTERNAL_ERROR',
+    'Could not cancel the upload session: too much contention',
+  );
+}
+
+async function releaseParts(deps: UploadDeps, session: UploadSession): Promise<void> {
+  await deps.storage.abortMultipartUpload(session.key, session.uploadId);
+  await deps.ledger.releaseLiveSlot(session.userId, session.id);
+}
