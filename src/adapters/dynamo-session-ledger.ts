@@ -157,7 +157,7 @@ export class DynamoSessionLedger implements SessionLedger {
         ':now': now.toISOString(),
         ':nowEpoch': epochSeconds(now),
       },
-      ReturnValues: 'UPDATED_NEW',
+      ReturnValues: 'ALL_NEW',
     });
     if (!out) return { kind: 'rejected', session: await this.getSession(sessionId) };
     return {

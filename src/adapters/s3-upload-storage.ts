@@ -75,6 +75,10 @@ export class S3UploadStorage implements UploadStorage {
     };
   }
 
+  /**
+   * One ListParts page starting just below the part: real S3 answers with the part itself. Any
+   * other answer gets the full listing, because some emulators page by position, not number.
+   */
   async findPart(
     key: string,
     uploadId: string,
@@ -92,7 +96,8 @@ export class S3UploadStorage implements UploadStorage {
       ),
     );
     const part = page.Parts?.[0];
-    return part?.PartNumber === partNumber ? toStoredPart(part) : undefined;
+    if (part?.PartNumber === partNumber) return toStoredPart(part);
+    return (await this.listParts(key, uploadId)).find((p) => p.partNumber === partNumber);
   }
 
   async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
