@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface Emulator {
@@ -21,6 +21,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const requirementsFile = join(repoRoot, 'local', 'requirements-emulator.txt');
 const venvDir = join(repoRoot, '.local', 'moto-venv');
 const motoBin = join(venvDir, 'bin', 'moto_server');
+const atomicServer = join(repoRoot, 'local', 'moto_server_atomic.py');
 const stampFile = join(venvDir, '.requirements-sha256');
 const lockDir = `${venvDir}.lock`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,7 +128,8 @@ export async function startEmulator(options: { port?: number; log?: Log } = {}):
     throw new PrerequisiteError(`port ${options.port} is in use: ${err.message}`);
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+  const python = join(dirname(bin), 'python');
+  const child = spawn(python, [atomicServer, '127.0.0.1', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });

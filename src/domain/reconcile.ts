@@ -1,6 +1,6 @@
 import { chunkNumberOf, expectedChunkSize, missingChunks } from './chunk-plan.ts';
 import type { UploadDeps } from './deps.ts';
-import { WriteConflictError } from './errors.ts';
+import { UploadError, UploadGoneError, WriteConflictError } from './errors.ts';
 import type { StoredPart } from './ports.ts';
 import type { UploadSession } from './session.ts';
 import { assertOpen } from './session-guards.ts';
@@ -26,6 +26,23 @@ export function validChunks(
     if (part.size === expectedChunkSize(session, chunkNumber)) chunks.set(chunkNumber, part);
   }
   return chunks;
+}
+
+/** Storage's parts; an upload gone from storage means the session ended under us (say, a cancel). */
+async function partsInStorage(deps: UploadDeps, session: UploadSession): Promise<StoredPart[]> {
+  try {
+    return await deps.storage.listParts(session.key, session.uploadId);
+  } catch (error) {
+    if (!(error instanceof UploadGoneError)) throw error;
+    const current = await deps.ledger.getSession(session.id);
+    if (current) assertOpen(current, deps.clock.now());
+    throw new UploadError(
+      'INVALID_STATE',
+      'Storage no longer holds this upload',
+      { status: 'failed' },
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, type ApiResponse, sha256 } from '../support/api-client.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
@@ -50,13 +50,25 @@ describe('VALIDATION_ERROR', () => {
   });
 
   it('rejects malformed JSON, bad headers, chunk numbers and cursors', async () => {
-    expectError(await alice.request('POST', '/uploads/initiate', '{"fileName":'), 400, 'VALIDATION_ERROR');
+    expectError(
+      await alice.request('POST', '/uploads/initiate', '{"fileName":'),
+      400,
+      'VALIDATION_ERROR',
+    );
     expectError(await alice.request('POST', '/uploads/initiate', '[]'), 400, 'VALIDATION_ERROR');
-    expectError(await alice.initiate({ fileName: 'a', fileSize: 1 }, { 'idempotency-key': 'x'.repeat(300) }), 400, 'VALIDATION_ERROR');
+    expectError(
+      await alice.initiate({ fileName: 'a', fileSize: 1 }, { 'idempotency-key': 'x'.repeat(300) }),
+      400,
+      'VALIDATION_ERROR',
+    );
     const s = await newSession();
     expectError(await alice.chunkUrls(s.id, [{ chunkNumber: 1 }]), 400, 'VALIDATION_ERROR');
     expectError(await alice.chunkUrls(s.id, []), 400, 'VALIDATION_ERROR');
-    expectError(await alice.record(s.id, 'x' as unknown as number, { etag: 'e' }), 400, 'VALIDATION_ERROR');
+    expectError(
+      await alice.record(s.id, 'x' as unknown as number, { etag: 'e' }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expectError(await alice.record(s.id, 5, { etag: 'e' }), 400, 'VALIDATION_ERROR');
     expectError(await alice.request('GET', '/uploads?limit=0'), 400, 'VALIDATION_ERROR');
     expectError(await alice.request('GET', '/uploads?status=done'), 400, 'VALIDATION_ERROR');
@@ -66,7 +78,10 @@ describe('VALIDATION_ERROR', () => {
 
 describe('UNAUTHORIZED', () => {
   it('refuses missing, malformed, forged and expired tokens', async () => {
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(new TextEncoder().encode('wrong'));
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .sign(new TextEncoder().encode('wrong'));
     const expired = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('alice')
@@ -74,16 +89,32 @@ describe('UNAUTHORIZED', () => {
       .setAudience('upload-api')
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(new TextEncoder().encode('local-development-secret-not-for-production'));
-    for (const authorization of [undefined, 'Bearer', 'Basic abc', `Bearer ${forged}`, `Bearer ${expired}`]) {
-      const res = await fetch(`${harness.url}/api/v1/uploads`, { headers: authorization ? { authorization } : {} });
-      expectError({ status: res.status, headers: res.headers, body: await res.json() }, 401, 'UNAUTHORIZED');
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      'Basic abc',
+      `Bearer ${forged}`,
+      `Bearer ${expired}`,
+    ]) {
+      const res = await fetch(`${harness.url}/api/v1/uploads`, {
+        headers: authorization ? { authorization } : {},
+      });
+      expectError(
+        { status: res.status, headers: res.headers, body: await res.json() },
+        401,
+        'UNAUTHORIZED',
+      );
     }
   });
 });
 
 describe('SESSION_NOT_FOUND', () => {
   it('answers for unknown and malformed ids', async () => {
-    expectError(await alice.request('GET', '/uploads/00000000-0000-0000-0000-000000000000'), 404, 'SESSION_NOT_FOUND');
+    expectError(
+      await alice.request('GET', '/uploads/00000000-0000-0000-0000-000000000000'),
+      404,
+      'SESSION_NOT_FOUND',
+    );
     expectError(await alice.request('GET', `/uploads/${'x'.repeat(70)}`), 404, 'SESSION_NOT_FOUND');
     expectError(await alice.request('GET', '/uploads/a%2Fb'), 404, 'SESSION_NOT_FOUND');
   });
@@ -98,7 +129,11 @@ describe('chunk verification', () => {
   it('ETAG_MISMATCH when the reported ETag differs', async () => {
     const s = await newSession();
     await alice.putChunk(s.id, 0, randomBytes(100), false);
-    expectError(await alice.record(s.id, 0, { etag: '"0123456789abcdef0123456789abcdef"' }), 422, 'ETAG_MISMATCH');
+    expectError(
+      await alice.record(s.id, 0, { etag: '"0123456789abcdef0123456789abcdef"' }),
+      422,
+      'ETAG_MISMATCH',
+    );
     const progress = await alice.request('GET', `/uploads/${s.id}/progress`);
     expect(progress.body.data.chunksUploaded).toBe(0);
   });
@@ -107,7 +142,10 @@ describe('chunk verification', () => {
     const s = await newSession();
     const signed = await alice.chunkUrls(s.id, [{ chunkNumber: 0 }]);
     // The emulator does not enforce the signed content-length the way S3 does, so a short body lands.
-    const put = await fetch(signed.body.data.chunks[0].url, { method: 'PUT', body: new Uint8Array(99) });
+    const put = await fetch(signed.body.data.chunks[0].url, {
+      method: 'PUT',
+      body: new Uint8Array(99),
+    });
     const res = await alice.record(s.id, 0, { etag: put.headers.get('etag') });
     expectError(res, 422, 'CHUNK_SIZE_MISMATCH');
     expect(res.body.error.details).toMatchObject({ expectedSize: 100, actualSize: 99 });
@@ -150,7 +188,11 @@ describe('state errors', () => {
         Key: { PK: `SESSION#${s.id}`, SK: 'SESSION' },
         UpdateExpression: 'SET #s = :c, completingSince = :now, completionToken = :t',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':c': 'completing', ':now': new Date().toISOString(), ':t': 'other-request' },
+        ExpressionAttributeValues: {
+          ':c': 'completing',
+          ':now': new Date().toISOString(),
+          ':t': 'other-request',
+        },
       }),
     );
     const res = await alice.request('POST', `/uploads/${s.id}/complete`);
@@ -174,18 +216,26 @@ describe('state errors', () => {
     expectError(await alice.request('POST', `/uploads/${s.id}/complete`), 410, 'SESSION_EXPIRED');
     expectError(await alice.request('POST', `/uploads/${s.id}/resume`), 410, 'SESSION_EXPIRED');
     expect((await alice.request('GET', `/uploads/${s.id}`)).body.data.status).toBe('expired');
-    expect((await alice.request('GET', `/uploads/${s.id}/progress`)).body.data.status).toBe('expired');
+    expect((await alice.request('GET', `/uploads/${s.id}/progress`)).body.data.status).toBe(
+      'expired',
+    );
   });
 
   it('FILE_TOO_LARGE beyond the configured maximum', async () => {
-    expectError(await alice.initiate({ fileName: 'huge', fileSize: 6 * 1024 ** 4 }), 413, 'FILE_TOO_LARGE');
+    expectError(
+      await alice.initiate({ fileName: 'huge', fileSize: 6 * 1024 ** 4 }),
+      413,
+      'FILE_TOO_LARGE',
+    );
   });
 
   it('fileSha256 given at complete must match the one given at initiate', async () => {
     const bytes = randomBytes(100);
     const s = await newSession({ fileSha256: sha256(bytes) });
     await alice.sendChunk(s.id, 0, bytes, false);
-    const res = await alice.request('POST', `/uploads/${s.id}/complete`, { fileSha256: sha256(randomBytes(1)) });
+    const res = await alice.request('POST', `/uploads/${s.id}/complete`, {
+      fileSha256: sha256(randomBytes(1)),
+    });
     expectError(res, 400, 'VALIDATION_ERROR');
   });
 });
