@@ -96,10 +96,10 @@ describe('planChunks', () => {
 
   it('allows a chunk below 5 MiB when the whole file fits in it', () => {
     // Act
-    const plan = planChunks(request({ fileSize: 1000, requestedChunkSize: 1024 }));
+    const plan = planChunks(request({ fileSize: 3 * MIB, requestedChunkSize: 4 * MIB }));
 
     // Assess
-    expect(plan).toEqual({ chunkSize: 1024, totalChunks: 1 });
+    expect(plan).toEqual({ chunkSize: 4 * MIB, totalChunks: 1 });
   });
 
   it('rejects a chunk below 5 MiB for a file of several chunks', () => {
