@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MIB } from './domain/chunk-plan.ts';
+import { MAX_CHUNK_SIZE, MIB, MIN_CHUNK_SIZE } from './domain/chunk-plan.ts';
 import type { UploadPolicy } from './domain/policy.ts';
 
 const TIB = 1024 * 1024 * MIB;

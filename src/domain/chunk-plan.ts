@@ -34,7 +34,8 @@ export function planChunks(request: ChunkPlanRequest): ChunkPlan {
   if (requested > MAX_CHUNK_SIZE) {
     throw validationError('chunkSize', `chunkSize must be at most ${MAX_CHUNK_SIZE} bytes`);
   }
-  const chunkSize = Math.max(requested, smallestChunkSizeFor(fileSize));
+  const chunkSize =
+    countChunks(fileSize, requested) <= MAX_CHUNKS ? requested : smallestChunkSizeFor(fileSize);
   if (chunkSize > MAX_CHUNK_SIZE) {
     throw new UploadError('FILE_TOO_LARGE', 'fileSize needs more than 10,000 parts of 5 GiB', {
       maxFileSize,

@@ -30,7 +30,10 @@ const ContentType = z
 
 const Metadata = z
   .record(
-    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'keys are 1-64 letters, digits, - or _'),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'keys are 1-64 letters, digits, - or _')
+      .refine((key) => key !== '__proto__', 'reserved key'),
     z
       .string()
       .max(1024)

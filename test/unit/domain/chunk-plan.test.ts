@@ -102,6 +102,20 @@ describe('planChunks', () => {
     expect(plan).toEqual({ chunkSize: 4 * MIB, totalChunks: 1 });
   });
 
+  it('keeps a small requested chunk size exactly when the file fits in it', () => {
+    const plan = planChunks(request({ fileSize: 1000, requestedChunkSize: 1024 }));
+
+    expect(plan).toEqual({ chunkSize: 1024, totalChunks: 1 });
+  });
+
+  it('rejects a sub-MiB chunk size that would need two chunks', () => {
+    const error = uploadErrorOf(() =>
+      planChunks(request({ fileSize: 800 * 1024, requestedChunkSize: 500 * 1024 })),
+    );
+
+    expect(error.code).toBe('VALIDATION_ERROR');
+  });
+
   it('rejects a chunk below 5 MiB for a file of several chunks', () => {
     // Act
     const error = uploadErrorOf(() =>

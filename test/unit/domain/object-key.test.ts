@@ -78,3 +78,21 @@ describe('sanitizeFileName', () => {
     expect(name).toBe('x'.repeat(200));
   });
 });
+
+describe('keys from hostile input', () => {
+  it('cuts long names by characters, never leaving half a surrogate pair', () => {
+    const name = `a${'\u{20000}'.repeat(127)}`;
+
+    const key = buildObjectKey('alice', 'f1', name);
+
+    expect(key.isWellFormed()).toBe(true);
+    expect(() => encodeURIComponent(key)).not.toThrow();
+  });
+
+  it('never lets a user id of dots form a relative path segment', () => {
+    const key = buildObjectKey('..', 'f1', 'a.txt');
+
+    expect(key.split('/')).not.toContain('..');
+    expect(key.startsWith('uploads/%2E%2E/f1/')).toBe(true);
+  });
+});
