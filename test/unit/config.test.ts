@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { thrown } from '../support/thrown.ts';
 
 const required = { UPLOADS_TABLE: 'uploads', UPLOADS_BUCKET: 'uploads-bucket' };
-
-function configErrorOf(env: Record<string, string | undefined>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -57,7 +48,7 @@ describe('loadConfig', () => {
 
   it('names a missing UPLOADS_TABLE', () => {
     // Act
-    const error = configErrorOf({ UPLOADS_BUCKET: 'b' });
+    const error = thrown(ConfigError, () => loadConfig({ UPLOADS_BUCKET: 'b' }));
 
     // Assess
     expect(error.message).toContain('UPLOADS_TABLE');
@@ -66,7 +57,9 @@ describe('loadConfig', () => {
 
   it('names an empty UPLOADS_BUCKET', () => {
     // Act & Assess
-    expect(configErrorOf({ ...required, UPLOADS_BUCKET: '' }).message).toContain('UPLOADS_BUCKET');
+    expect(
+      thrown(ConfigError, () => loadConfig({ ...required, UPLOADS_BUCKET: '' })).message,
+    ).toContain('UPLOADS_BUCKET');
   });
 
   it.each([
@@ -77,7 +70,7 @@ describe('loadConfig', () => {
     ['AWS_ENDPOINT_URL', 'not a url'],
   ])('names a bad %s (%j)', (name, value) => {
     // Act
-    const error = configErrorOf({ ...required, [name]: value });
+    const error = thrown(ConfigError, () => loadConfig({ ...required, [name]: value }));
 
     // Assess
     expect(error.message).toContain(`${name}:`);
@@ -85,7 +78,9 @@ describe('loadConfig', () => {
 
   it('names every bad variable at once', () => {
     // Act
-    const error = configErrorOf({ UPLOADS_BUCKET: 'b', DEFAULT_CHUNK_SIZE: 'abc' });
+    const error = thrown(ConfigError, () =>
+      loadConfig({ UPLOADS_BUCKET: 'b', DEFAULT_CHUNK_SIZE: 'abc' }),
+    );
 
     // Assess
     expect(error.message).toContain('UPLOADS_TABLE');

@@ -10,6 +10,7 @@ import {
   planChunks,
 } from '../../../src/domain/chunk-plan.ts';
 import { UploadError } from '../../../src/domain/errors.ts';
+import { thrown } from '../../support/thrown.ts';
 
 const TIB = 1024 * GIB;
 
@@ -20,17 +21,6 @@ const request = (overrides: Partial<ChunkPlanRequest>): ChunkPlanRequest => ({
   maxFileSize: 100 * TIB,
   ...overrides,
 });
-
-/** Runs `act`, expecting it to throw an UploadError, and returns that error. */
-function uploadErrorOf(act: () => unknown): UploadError {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UploadError);
-    return error as UploadError;
-  }
-  throw new Error('expected an UploadError, but nothing was thrown');
-}
 
 describe('planChunks', () => {
   it('uses the 5 MiB default and rounds the chunk count up', () => {
@@ -109,7 +99,7 @@ describe('planChunks', () => {
   });
 
   it('rejects a sub-MiB chunk size that would need two chunks', () => {
-    const error = uploadErrorOf(() =>
+    const error = thrown(UploadError, () =>
       planChunks(request({ fileSize: 800 * 1024, requestedChunkSize: 500 * 1024 })),
     );
 
@@ -118,7 +108,7 @@ describe('planChunks', () => {
 
   it('rejects a chunk below 5 MiB for a file of several chunks', () => {
     // Act
-    const error = uploadErrorOf(() =>
+    const error = thrown(UploadError, () =>
       planChunks(request({ fileSize: 20 * MIB, requestedChunkSize: MIB })),
     );
 
@@ -131,7 +121,7 @@ describe('planChunks', () => {
 
   it('rejects a requested chunk size above 5 GiB', () => {
     // Act
-    const error = uploadErrorOf(() =>
+    const error = thrown(UploadError, () =>
       planChunks(request({ fileSize: 10 * GIB, requestedChunkSize: 5 * GIB + 1 })),
     );
 
@@ -152,7 +142,9 @@ describe('planChunks', () => {
 
   it('rejects a file above the configured maximum with FILE_TOO_LARGE', () => {
     // Act
-    const error = uploadErrorOf(() => planChunks(request({ fileSize: 101, maxFileSize: 100 })));
+    const error = thrown(UploadError, () =>
+      planChunks(request({ fileSize: 101, maxFileSize: 100 })),
+    );
 
     // Assess
     expect(error.code).toBe('FILE_TOO_LARGE');
@@ -173,7 +165,7 @@ describe('planChunks', () => {
 
     // Act
     const atLimit = planChunks(request({ fileSize: limit, maxFileSize: 2 * limit }));
-    const error = uploadErrorOf(() =>
+    const error = thrown(UploadError, () =>
       planChunks(request({ fileSize: limit + 1, maxFileSize: 2 * limit })),
     );
 

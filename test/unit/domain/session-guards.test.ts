@@ -2,21 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { UploadError } from '../../../src/domain/errors.ts';
 import type { StoredStatus } from '../../../src/domain/session.ts';
 import { assertChunkNumber, assertOpen, stateError } from '../../../src/domain/session-guards.ts';
+import { thrown } from '../../support/thrown.ts';
 import { aSession } from './session-fixture.ts';
 
 const now = new Date('2026-01-01T13:00:00.000Z');
 const expiresAt = Date.parse('2026-01-02T12:00:00.000Z') / 1000;
 const afterExpiry = new Date('2026-01-03T00:00:00.000Z');
-
-function thrownBy(act: () => void): UploadError {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UploadError);
-    return error as UploadError;
-  }
-  throw new Error('expected an UploadError, but nothing was thrown');
-}
 
 describe('assertOpen', () => {
   it.each<StoredStatus>(['initiated', 'uploading'])(
@@ -29,7 +20,7 @@ describe('assertOpen', () => {
 
   it('rejects an open session past expiresAt with SESSION_EXPIRED', () => {
     // Act
-    const error = thrownBy(() =>
+    const error = thrown(UploadError, () =>
       assertOpen(aSession({ status: 'uploading', expiresAt }), afterExpiry),
     );
 
@@ -40,7 +31,9 @@ describe('assertOpen', () => {
 
   it('rejects a cancelled session with SESSION_CANCELLED', () => {
     // Act
-    const error = thrownBy(() => assertOpen(aSession({ status: 'cancelled', expiresAt }), now));
+    const error = thrown(UploadError, () =>
+      assertOpen(aSession({ status: 'cancelled', expiresAt }), now),
+    );
 
     // Assess
     expect(error.code).toBe('SESSION_CANCELLED');
@@ -50,7 +43,9 @@ describe('assertOpen', () => {
     'rejects a %s session with INVALID_STATE naming the status',
     (status) => {
       // Act: long after expiresAt, which must not turn these into SESSION_EXPIRED.
-      const error = thrownBy(() => assertOpen(aSession({ status, expiresAt }), afterExpiry));
+      const error = thrown(UploadError, () =>
+        assertOpen(aSession({ status, expiresAt }), afterExpiry),
+      );
 
       // Assess
       expect(error.code).toBe('INVALID_STATE');
@@ -81,7 +76,7 @@ describe('assertChunkNumber', () => {
 
   it('rejects totalChunks and above with a VALIDATION_ERROR naming the field', () => {
     // Act
-    const error = thrownBy(() => assertChunkNumber(session, 4, 'chunks[2].chunkNumber'));
+    const error = thrown(UploadError, () => assertChunkNumber(session, 4, 'chunks[2].chunkNumber'));
 
     // Assess
     expect(error.code).toBe('VALIDATION_ERROR');
