@@ -37,7 +37,6 @@ export class S3UploadStorage implements UploadStorage {
           Key: input.key,
           ContentType: input.contentType,
           Metadata: input.metadata,
-          ServerSideEncryption: 'AES256',
           ...(input.checksumMode === 'SHA256' ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
         }),
       ),
