@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { UploadPartCommand } from '@aws-sdk/client-s3';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UploadDeps } from '../../src/domain/deps.ts';
 import { type ApiClient, sha256Hex } from '../support/api-client.ts';
@@ -119,5 +119,35 @@ describe('racing completes', () => {
         expect(stored.status).toBe('cancelled');
       }
     }
+  });
+
+  it('a completion abandoned by a crashed request is taken over once it is stale', async () => {
+    const source = randomBytes(2048);
+    const { body } = await alice.initiate({
+      fileName: 'crashed.bin',
+      fileSize: source.length,
+      checksum: 'NONE',
+    });
+    await alice.sendChunk(body.data.id, 0, source, false);
+    // A request won the completion 10 minutes ago and died before finishing.
+    await harness.db.send(
+      new UpdateCommand({
+        TableName: harness.table,
+        Key: { PK: `SESSION#${body.data.id}`, SK: 'SESSION' },
+        UpdateExpression: 'SET #s = :c, completingSince = :then, completionToken = :t',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':c': 'completing',
+          ':then': new Date(Date.now() - 600_000).toISOString(),
+          ':t': 'dead-request',
+        },
+      }),
+    );
+
+    const completed = await alice.request('POST', `/uploads/${body.data.id}/complete`);
+
+    expect(completed.status).toBe(200);
+    expect((await sessionItem(body.data.id)).status).toBe('uploaded');
+    expect(sha256Hex(await alice.download(body.data.id))).toBe(sha256Hex(source));
   });
 });
