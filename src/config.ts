@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_CHUNK_SIZE, MIB, MIN_CHUNK_SIZE } from './domain/chunk-plan.ts';
 import type { UploadPolicy } from './domain/policy.ts';
 
@@ -14,7 +14,8 @@ const EnvSchema = z.object({
   DEFAULT_CHUNK_SIZE: z.coerce
     .number()
     .int()
-    .positive()
+    .min(MIN_CHUNK_SIZE)
+    .max(MAX_CHUNK_SIZE)
     .default(5 * MIB),
   MAX_FILE_SIZE: z.coerce
     .number()

@@ -53,7 +53,7 @@ export async function reconcileWithStorage(
   deps: UploadDeps,
   initial: UploadSession,
 ): Promise<Reconciled> {
-  const chunks = validChunks(initial, await deps.storage.listParts(initial.key, initial.uploadId));
+  const chunks = validChunks(initial, await partsInStorage(deps, initial));
   let session = initial;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const unrecorded = [...chunks.values()]

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STATUS_BY_CODE } from './error-response.ts';
 import { ROUTES, type RouteId } from './routes.ts';
 import * as S from './schemas.ts';

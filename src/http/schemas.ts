@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_CHUNKS } from '../domain/chunk-plan.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
 

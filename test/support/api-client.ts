@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely and assert on them
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly headers: Headers;
@@ -18,6 +19,7 @@ export class ApiClient {
     readonly token: string,
   ) {}
 
+  // biome-ignore lint/suspicious/noExplicitAny: see ApiResponse
   async request<T = any>(
     method: string,
     path: string,
