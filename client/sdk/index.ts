@@ -1,0 +1,22 @@
+/** The upload SDK for browsers and Node 20+ (Node-only helpers are in `./node.ts`). */
+export {
+  type ApiClientOptions,
+  apiBaseUrl,
+  type CallOptions,
+  type FetchLike,
+  type TokenProvider,
+  UploadApiClient,
+} from './api.ts';
+export { isAbortError, UploadAbortedError, UploadApiError, UploadStorageError } from './errors.ts';
+export { fingerprint } from './fingerprint.ts';
+export type { UploadProgress } from './progress.ts';
+export { DEFAULT_RETRY, type RetryOptions } from './retry.ts';
+export { blobSource, type UploadSource } from './source.ts';
+export {
+  localStorageStore,
+  memoryStore,
+  type ResumeStore,
+  type StoredUpload,
+} from './store.ts';
+export type * from './types.ts';
+export { cancel, type SessionStart, type UploadOptions, upload } from './upload.ts';

@@ -1,0 +1,88 @@
+export interface RetryOptions {
+  /** Retries after the first attempt (default 6). */
+  readonly retries?: number;
+  /** First backoff ceiling in ms (default 200); it doubles per attempt. */
+  readonly baseDelayMs?: number;
+  /** Largest backoff ceiling in ms (default 10 000). */
+  readonly maxDelayMs?: number;
+  /** Largest Retry-After honoured, in ms (default 60 000). */
+  readonly maxRetryAfterMs?: number;
+}
+
+export type ResolvedRetryOptions = Required<RetryOptions>;
+
+export const DEFAULT_RETRY: ResolvedRetryOptions = {
+  retries: 6,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  maxRetryAfterMs: 60_000,
+};
+
+export const resolveRetry = (options: RetryOptions | undefined): ResolvedRetryOptions => ({
+  ...DEFAULT_RETRY,
+  ...Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)),
+});
+
+/**
+ * Exponential backoff with full jitter: a uniform delay in [0, min(max, base * 2^attempt)).
+ * `attempt` counts from 0 for the first retry.
+ */
+export function backoffDelay(
+  attempt: number,
+  options: Pick<ResolvedRetryOptions, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, attempt));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * A Retry-After header in ms: delta-seconds (`"2"`, `"0"`) or an HTTP date; undefined when
+ * absent or unreadable. A date in the past is 0.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date starts with the day name; anything else (`-1`, `1.5`, `10s`) is malformed.
+  if (!/^[A-Za-z]{3},/.test(text)) return undefined;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/** How long to wait before retry number `attempt`: Retry-After when given, else backoff. */
+export function retryDelay(
+  attempt: number,
+  retryAfter: string | null | undefined,
+  options: ResolvedRetryOptions,
+  random: () => number = Math.random,
+  nowMs: number = Date.now(),
+): number {
+  const told = parseRetryAfter(retryAfter, nowMs);
+  if (told !== undefined) return Math.min(told, options.maxRetryAfterMs);
+  return backoffDelay(attempt, options, random);
+}
+
+/** Statuses worth retrying unchanged: timeouts, throttling and server errors. */
+export const isRetryableStatus = (status: number): boolean =>
+  status === 408 || status === 429 || status >= 500;
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { UploadApiClient } from '../../../client/sdk/api.ts';
+import { UploadStorageError } from '../../../client/sdk/errors.ts';
+import { countChunks } from '../../../client/sdk/plan.ts';
+import type { UploadSource } from '../../../client/sdk/source.ts';
+import { type TransferPlan, transferChunks } from '../../../client/sdk/transfer.ts';
+
+const json = (data: unknown, status = 200) =>
+  new Response(JSON.stringify(status < 300 ? { success: true, data } : data), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+
+/** An in-memory API and storage behind one fetch, recording what the pipeline does. */
+function fakeBackend(storageAnswer: (chunk: number, attempt: number) => number = () => 200) {
+  const log = {
+    signCalls: [] as number[][],
+    puts: [] as { chunk: number; headers: Record<string, string>; bytes: number }[],
+    recorded: [] as number[],
+    inFlight: 0,
+    maxInFlight: 0,
+    maxSignedAhead: 0,
+  };
+  const attempts = new Map<number, number>();
+  const signed = new Set<number>();
+  const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
+    const { pathname } = new URL(url);
+    if (pathname.endsWith('/chunks') && init?.method === 'POST') {
+      const { chunks } = JSON.parse(String(init.body)) as {
+        chunks: { chunkNumber: number; checksumSha256?: string }[];
+      };
+      log.signCalls.push(chunks.map((c) => c.chunkNumber));
+      for (const c of chunks) signed.add(c.chunkNumber);
+      log.maxSignedAhead = Math.max(log.maxSignedAhead, signed.size - log.recorded.length);
+      return json({
+        chunks: chunks.map((c) => ({
+          chunkNumber: c.chunkNumber,
+          url: `http://storage.test/part/${c.chunkNumber}`,
+          method: 'PUT',
+          headers: c.checksumSha256 ? { 'x-amz-checksum-sha256': c.checksumSha256 } : {},
+          size: 0,
+          expiresAt: new Date(Date.now() + 900_000).toISOString(),
+        })),
+      });
+    }
+    const record = /\/chunks\/(\d+)$/.exec(pathname);
+    if (record && init?.method === 'PUT') {
+      log.recorded.push(Number(record[1]));
+      return json({ chunkNumber: Number(record[1]) });
+    }
+    const part = /^\/part\/(\d+)$/.exec(pathname);
+    if (part) {
+      const chunk = Number(part[1]);
+      const attempt = (attempts.get(chunk) ?? 0) + 1;
+      attempts.set(chunk, attempt);
+      log.inFlight++;
+      log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      log.inFlight--;
+      const bytes = (init?.body as Uint8Array | undefined)?.length ?? 0;
+      log.puts.push({ chunk, headers: init?.headers as Record<string, string>, bytes });
+      const status = storageAnswer(chunk, attempt);
+      return new Response(status === 200 ? '' : '<Error><Code>Nope</Code></Error>', {
+        status,
+        headers: status === 200 ? { etag: `"etag-${chunk}"` } : {},
+      });
+    }
+    throw new Error(`unexpected ${init?.method} ${url}`);
+  };
+  return { fetch, log };
+}
+
+function source(size: number): UploadSource & { reads: number } {
+  const src = {
+    name: 'fake.bin',
+    size,
+    reads: 0,
+    read: async (start: number, end: number) => {
+      src.reads++;
+      return new Uint8Array(end - start).fill(start % 251);
+    },
+  };
+  return src;
+}
+
+function plan(
+  backend: ReturnType<typeof fakeBackend>,
+  overrides: Partial<TransferPlan> & { fileSize: number; chunkSize: number },
+): TransferPlan {
+  const { fileSize, chunkSize, ...rest } = overrides;
+  const totalChunks = countChunks(fileSize, chunkSize);
+  const api = new UploadApiClient({
+    apiUrl: 'http://api.test',
+    token: 't',
+    fetch: backend.fetch,
+    retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 2 },
+  });
+  return {
+    api,
+    sessionId: 's',
+    layout: { fileSize, chunkSize, totalChunks },
+    checksum: 'SHA256',
+    source: source(fileSize),
+    chunks: Array.from({ length: totalChunks }, (_, n) => n),
+    concurrency: 3,
+    signAhead: 6,
+    fetch: backend.fetch,
+    retry: api.retry,
+    signal: undefined,
+    onChunk: () => {},
+    ...rest,
+  };
+}
+
+describe('transferChunks', () => {
+  it('signs in batches ahead of the workers and PUTs each chunk once with its headers', async () => {
+    const backend = fakeBackend();
+    const sizes: number[] = [];
+    await transferChunks(
+      plan(backend, { fileSize: 250 * 10 + 7, chunkSize: 10, onChunk: (_n, s) => sizes.push(s) }),
+    );
+
+    const { log } = backend;
+    expect(log.puts.map((p) => p.chunk).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 251 }, (_, n) => n),
+    );
+    expect(log.recorded).toHaveLength(251);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(2507);
+    expect(log.puts.find((p) => p.chunk === 250)?.bytes).toBe(7);
+    expect(log.maxInFlight).toBeLessThanOrEqual(3);
+    expect(log.maxInFlight).toBeGreaterThan(1);
+    // Never more than signAhead chunks signed but unsent (plus those being PUT).
+    expect(log.maxSignedAhead).toBeLessThanOrEqual(6 + 3);
+    expect(Math.max(...log.signCalls.map((c) => c.length))).toBeLessThanOrEqual(6);
+    expect(log.signCalls.flat()).toEqual(Array.from({ length: 251 }, (_, n) => n));
+    for (const put of log.puts) expect(Object.keys(put.headers)).toEqual(['x-amz-checksum-sha256']);
+  });
+
+  it('signs at most 100 chunks per call and sends no checksum header without checksums', async () => {
+    const backend = fakeBackend();
+    await transferChunks(
+      plan(backend, { fileSize: 300, chunkSize: 1, signAhead: 500, checksum: 'NONE' }),
+    );
+    expect(Math.max(...backend.log.signCalls.map((c) => c.length))).toBe(100);
+    expect(backend.log.puts.every((p) => Object.keys(p.headers).length === 0)).toBe(true);
+  });
+
+  it('re-signs a chunk whose URL storage refuses with 403 and retries 5xx/429', async () => {
+    const backend = fakeBackend((chunk, attempt) => {
+      if (chunk === 2 && attempt === 1) return 403;
+      if (chunk === 3 && attempt <= 2) return 503;
+      if (chunk === 4 && attempt === 1) return 429;
+      return 200;
+    });
+    await transferChunks(plan(backend, { fileSize: 60, chunkSize: 10 }));
+    expect(backend.log.signCalls).toContainEqual([2]);
+    expect(backend.log.recorded.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(backend.log.puts.filter((p) => p.chunk === 3)).toHaveLength(3);
+  });
+
+  it('stops every worker at the first failure and throws it', async () => {
+    const backend = fakeBackend((chunk) => (chunk === 1 ? 400 : 200));
+    const error = await transferChunks(
+      plan(backend, { fileSize: 1000, chunkSize: 10, concurrency: 2 }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadStorageError);
+    expect(error).toMatchObject({ status: 400, chunkNumber: 1 });
+    expect((error as Error).message).toContain('(Nope)');
+    expect(backend.log.puts.length).toBeLessThan(10);
+  });
+
+  it('rejects with the abort reason and starts nothing more once aborted', async () => {
+    const backend = fakeBackend();
+    const controller = new AbortController();
+    const error = await transferChunks(
+      plan(backend, {
+        fileSize: 1000,
+        chunkSize: 10,
+        signal: controller.signal,
+        onChunk: () => controller.abort(new Error('paused')),
+      }),
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('paused');
+    expect(backend.log.recorded.length).toBeLessThanOrEqual(3);
+  });
+});
