@@ -1,8 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { UploadApiClient } from '../sdk/api.ts';
 import { isAbortError, UploadApiError, UploadStorageError } from '../sdk/errors.ts';
 import { uploadFile } from '../sdk/node.ts';
@@ -10,6 +8,7 @@ import type { UploadProgress } from '../sdk/progress.ts';
 import type { SessionStart } from '../sdk/upload.ts';
 import { type Command, type Connection, parseCommandLine, USAGE, UsageError } from './args.ts';
 import { progressLine } from './format.ts';
+import { httpGet } from './http-get.ts';
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream;
@@ -184,6 +183,8 @@ function progressDisplay(io: Io) {
   };
 }
 
+const DOWNLOAD_ATTEMPTS = 3;
+
 /** Streams the finished file to `path` (through a temporary file, renamed when complete). */
 async function download(
   api: UploadApiClient,
@@ -191,26 +192,47 @@ async function download(
   path: string,
   signal: AbortSignal,
 ): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await downloadOnce(api, id, path, signal);
+    } catch (error) {
+      if (signal.aborted || attempt >= DOWNLOAD_ATTEMPTS || error instanceof DownloadRefused)
+        throw error;
+    }
+  }
+}
+
+class DownloadRefused extends Error {}
+
+async function downloadOnce(
+  api: UploadApiClient,
+  id: string,
+  path: string,
+  signal: AbortSignal,
+): Promise<number> {
   const link = await api.downloadUrl(id, { signal });
-  const response = await fetch(link.url, { signal });
-  if (!response.ok || !response.body)
-    throw new Error(`download of ${id} failed: storage answered HTTP ${response.status}`);
+  const response = await httpGet(link.url, signal);
+  if (response.statusCode !== 200) {
+    response.resume();
+    throw new DownloadRefused(
+      `download of ${id} failed: storage answered HTTP ${response.statusCode}`,
+    );
+  }
   const temporary = `${path}.part`;
   let bytes = 0;
   try {
-    const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-    body.on('data', (chunk: Buffer) => {
+    response.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
     });
-    await pipeline(body, createWriteStream(temporary), { signal });
+    await pipeline(response, createWriteStream(temporary), { signal });
+    const expected = Number(response.headers['content-length'] ?? Number.NaN);
+    if (Number.isFinite(expected) && expected !== bytes)
+      throw new Error(`download of ${id} was cut short: ${bytes} of ${expected} bytes`);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
   }
-  const expected = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(expected) && expected !== bytes)
-    throw new Error(`download of ${id} was cut short: ${bytes} of ${expected} bytes`);
   return bytes;
 }
 
