@@ -1,0 +1,110 @@
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteId } from '../src/http/routes.ts';
+import { CLEANUP_ACCESS, grantStorageAccess, ROUTE_ACCESS } from './route-access.ts';
+import {
+  COMPLETE_TIMEOUT,
+  policyEnvironment,
+  ROUTE_TIMEOUT,
+  resolveUploadApiProps,
+  type UploadApiProps,
+} from './upload-api-props.ts';
+import { UploadAuth } from './upload-auth.ts';
+import { UploadCleanup } from './upload-cleanup.ts';
+import { UploadFunction } from './upload-function.ts';
+import { UploadHttpApi } from './upload-http-api.ts';
+import { UploadStorage } from './upload-storage.ts';
+
+export type { UploadApiProps } from './upload-api-props.ts';
+
+/**
+ * The resumable upload API: the bucket and ledger table, one function per route of ROUTES with
+ * exactly the grants its use case needs, the HTTP API behind a JWT authorizer, and the stream
+ * consumer that releases the storage of expired sessions.
+ */
+export class UploadApi extends Construct {
+  public readonly bucket: Bucket;
+  public readonly table: Table;
+  public readonly encryptionKey: IKey | undefined;
+  public readonly httpApi: HttpApi;
+  /** The route functions by route id. */
+  public readonly functions: Readonly<Record<RouteId, NodejsFunction>>;
+  public readonly cleanupFunction: NodejsFunction;
+  /** Stream records the cleanup function kept failing on; worth an alarm. */
+  public readonly cleanupFailures: Queue;
+  public readonly userPool: UserPool | undefined;
+  public readonly userPoolClient: UserPoolClient | undefined;
+  /** The $default stage's URL; routes live under `/api/v1`. */
+  public readonly apiUrl: string;
+
+  constructor(scope: Construct, id: string, props: UploadApiProps = {}) {
+    super(scope, id);
+    const config = resolveUploadApiProps(props);
+
+    const storage = new UploadStorage(this, 'Storage', config);
+    this.bucket = storage.bucket;
+    this.table = storage.table;
+    this.encryptionKey = storage.encryptionKey;
+    const resources = { table: this.table, bucket: this.bucket, key: this.encryptionKey };
+
+    // src/config.ts requires both names in every function, whatever the function may touch.
+    const environment = {
+      UPLOADS_TABLE: this.table.tableName,
+      UPLOADS_BUCKET: this.bucket.bucketName,
+      CORS_ALLOWED_ORIGINS: config.allowedOrigins.join(','),
+      ...policyEnvironment(config.policy),
+    };
+    const shared = {
+      environment,
+      logRetention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+      tracing: config.tracing,
+      bundleAwsSdk: config.bundleAwsSdk,
+    };
+
+    const functions = new Construct(this, 'Functions');
+    const byRoute: Partial<Record<RouteId, NodejsFunction>> = {};
+    for (const route of ROUTES) {
+      const fn = new UploadFunction(functions, route.id, {
+        ...shared,
+        handler: route.handler,
+        description: `${route.method} ${route.path}: ${route.summary}`,
+        timeout: route.id === 'complete' ? COMPLETE_TIMEOUT : ROUTE_TIMEOUT,
+        memorySize: config.memorySize,
+      });
+      grantStorageAccess(fn.role, ROUTE_ACCESS[route.id], resources);
+      byRoute[route.id] = fn.function;
+    }
+    this.functions = byRoute as Record<RouteId, NodejsFunction>;
+
+    const cleanup = new UploadCleanup(this, 'Cleanup', {
+      ...shared,
+      environment: { UPLOADS_BUCKET: this.bucket.bucketName },
+      table: this.table,
+    });
+    grantStorageAccess(cleanup.handler.role, CLEANUP_ACCESS, resources);
+    this.cleanupFunction = cleanup.handler.function;
+    this.cleanupFailures = cleanup.failures;
+
+    const auth = new UploadAuth(this, 'Auth', config);
+    this.userPool = auth.userPool;
+    this.userPoolClient = auth.userPoolClient;
+
+    const api = new UploadHttpApi(this, 'Api', {
+      functions: this.functions,
+      authorizer: auth.authorizer,
+      allowedOrigins: config.allowedOrigins,
+      throttle: config.throttle,
+      logRetention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.httpApi = api.httpApi;
+    this.apiUrl = api.stage.url;
+  }
+}

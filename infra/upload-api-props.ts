@@ -1,0 +1,217 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { loadConfig } from '../src/config.ts';
+import { MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE } from '../src/domain/chunk-plan.ts';
+import type { UploadPolicy } from '../src/domain/policy.ts';
+
+export interface UploadApiProps {
+  /** Origins allowed to call the API and to PUT chunks to the bucket. @default ['*'] */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Issuer of an existing OIDC provider. With `jwtAudience`, the API trusts it and no Cognito
+   * user pool is created. @default - a Cognito user pool and app client are created
+   */
+  readonly jwtIssuer?: string;
+  /** Accepted `aud` / `client_id` values of tokens from `jwtIssuer`. Required with it. */
+  readonly jwtAudience?: readonly string[];
+  /** Bucket encryption. @default 'S3_MANAGED' ('KMS' when `encryptionKey` is given) */
+  readonly encryption?: 'S3_MANAGED' | 'KMS';
+  /** KMS key for the bucket. @default - a new key with rotation when encryption is 'KMS' */
+  readonly encryptionKey?: IKey;
+  /**
+   * S3 Transfer Acceleration on the bucket. Note that the handlers' presigned URLs use the
+   * regular regional endpoint. @default false
+   */
+  readonly transferAcceleration?: boolean;
+  /** For the bucket, table, user pool, key and log groups. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Default stage throttling. @default { rateLimit: 100, burstLimit: 200 } */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** X-Ray active tracing on every function. @default false */
+  readonly tracing?: boolean;
+  /** Retention of function and access logs. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Memory of the route functions in MB. @default 512 */
+  readonly memorySize?: number;
+  /**
+   * Bundle the AWS SDK at the version the tests ran against instead of using the copy in the
+   * Lambda runtime. The runtime's copy keeps every bundle near 150 KB (bundled: about 630 KB) and
+   * cold starts shorter, but its version moves with the runtime. @default false
+   */
+  readonly bundleAwsSdk?: boolean;
+  /** Upload limits and lifetimes; each unset field keeps the application's own default. */
+  readonly policy?: Partial<UploadPolicy>;
+}
+
+/** The props with every default applied; what the construct builds from. */
+export interface ResolvedUploadApiProps {
+  readonly allowedOrigins: readonly string[];
+  readonly jwt: { readonly issuer: string; readonly audience: readonly string[] } | undefined;
+  readonly encryption: 'S3_MANAGED' | 'KMS';
+  readonly encryptionKey: IKey | undefined;
+  readonly transferAcceleration: boolean;
+  readonly removalPolicy: RemovalPolicy;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly tracing: boolean;
+  readonly logRetention: RetentionDays;
+  readonly memorySize: number;
+  readonly bundleAwsSdk: boolean;
+  readonly policy: UploadPolicy;
+}
+
+/** Function timeouts. `complete` may outlive the API's 30 s integration timeout to finish assembling. */
+export const ROUTE_TIMEOUT = Duration.seconds(10);
+export const COMPLETE_TIMEOUT = Duration.seconds(60);
+/** HTTP APIs answer 503 after 30 s; a racing `complete` must give up waiting well before that. */
+const MAX_COMPLETION_WAIT_MS = 20_000;
+/** SigV4 presigned URLs live at most 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/** The environment variable each policy field is read from (src/config.ts). */
+export const POLICY_ENV: Record<keyof UploadPolicy, string> = {
+  defaultChunkSize: 'DEFAULT_CHUNK_SIZE',
+  maxFileSize: 'MAX_FILE_SIZE',
+  sessionTtlSeconds: 'SESSION_TTL_SECONDS',
+  urlExpirySeconds: 'URL_EXPIRY_SECONDS',
+  downloadUrlExpirySeconds: 'DOWNLOAD_URL_EXPIRY_SECONDS',
+  maxLiveSessionsPerUser: 'MAX_ACTIVE_UPLOADS_PER_USER',
+  allowedContentTypes: 'ALLOWED_CONTENT_TYPES',
+  completionWaitMs: 'COMPLETION_WAIT_MS',
+  completionStaleSeconds: 'COMPLETION_STALE_SECONDS',
+  uploadedRetentionSeconds: 'UPLOADED_RETENTION_SECONDS',
+};
+
+export class UploadApiPropsError extends Error {
+  override readonly name = 'UploadApiPropsError';
+}
+
+/** The application's own defaults: the same parser the functions run at cold start. */
+export const defaultPolicy = (): UploadPolicy =>
+  loadConfig({ UPLOADS_TABLE: 'defaults', UPLOADS_BUCKET: 'defaults' }).policy;
+
+/** Applies defaults and validates; throws one error naming every invalid prop. */
+export function resolveUploadApiProps(props: UploadApiProps = {}): ResolvedUploadApiProps {
+  const resolved: ResolvedUploadApiProps = {
+    allowedOrigins: props.allowedOrigins ?? ['*'],
+    jwt:
+      props.jwtIssuer !== undefined || props.jwtAudience !== undefined
+        ? { issuer: props.jwtIssuer ?? '', audience: props.jwtAudience ?? [] }
+        : undefined,
+    encryption: props.encryption ?? (props.encryptionKey ? 'KMS' : 'S3_MANAGED'),
+    encryptionKey: props.encryptionKey,
+    transferAcceleration: props.transferAcceleration ?? false,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+    tracing: props.tracing ?? false,
+    logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    memorySize: props.memorySize ?? 512,
+    bundleAwsSdk: props.bundleAwsSdk ?? false,
+    policy: { ...defaultPolicy(), ...props.policy },
+  };
+  const problems = validate(resolved);
+  if (problems.length > 0) {
+    throw new UploadApiPropsError(`Invalid UploadApi props: ${problems.join('; ')}`);
+  }
+  return resolved;
+}
+
+/** The policy as the functions' environment; `loadConfig` reads it back unchanged. */
+export function policyEnvironment(policy: UploadPolicy): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(POLICY_ENV).map(([field, name]) => {
+      const value = policy[field as keyof UploadPolicy];
+      return [name, Array.isArray(value) ? value.join(',') : String(value)];
+    }),
+  );
+}
+
+/** Exact origins only: HTTP API CORS matches `*` or whole origins, not wildcard subdomains. */
+const ORIGIN = /^https?:\/\/[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i;
+
+function validate(p: ResolvedUploadApiProps): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  const concrete = (value: unknown) => typeof value !== 'string' || !Token.isUnresolved(value);
+
+  check(p.allowedOrigins.length > 0, 'allowedOrigins must not be empty');
+  check(
+    p.allowedOrigins.every((o) => !concrete(o) || o === '*' || ORIGIN.test(o)),
+    'allowedOrigins must be "*" or origins like https://app.example.com (no path, no trailing slash)',
+  );
+  check(
+    !p.allowedOrigins.includes('*') || p.allowedOrigins.length === 1,
+    'allowedOrigins: "*" cannot be combined with other origins',
+  );
+  if (p.jwt) {
+    check(
+      !concrete(p.jwt.issuer) || /^https:\/\/[^\s]+$/.test(p.jwt.issuer),
+      'jwtIssuer must be an https URL (and is required with jwtAudience)',
+    );
+    check(
+      p.jwt.audience.length > 0 && p.jwt.audience.every((a) => a.length > 0),
+      'jwtAudience must list at least one audience (and is required with jwtIssuer)',
+    );
+  }
+  check(
+    p.encryption === 'KMS' || p.encryptionKey === undefined,
+    "encryptionKey requires encryption 'KMS'",
+  );
+  const { rateLimit, burstLimit } = p.throttle;
+  check(rateLimit > 0 && Number.isFinite(rateLimit), 'throttle.rateLimit must be positive');
+  check(
+    Number.isInteger(burstLimit) && burstLimit > 0,
+    'throttle.burstLimit must be a positive integer',
+  );
+  check(
+    Number.isInteger(p.memorySize) && p.memorySize >= 128 && p.memorySize <= 10_240,
+    'memorySize must be an integer from 128 to 10240',
+  );
+  problems.push(...validatePolicy(p.policy));
+  return problems;
+}
+
+function validatePolicy(policy: UploadPolicy): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  for (const field of Object.keys(POLICY_ENV) as (keyof UploadPolicy)[]) {
+    const value = policy[field];
+    if (typeof value !== 'number') continue;
+    const min = field === 'completionWaitMs' ? 0 : 1;
+    check(
+      Number.isSafeInteger(value) && value >= min,
+      `policy.${field} must be an integer >= ${min}`,
+    );
+  }
+  check(
+    policy.defaultChunkSize >= MIN_CHUNK_SIZE && policy.defaultChunkSize <= MAX_CHUNK_SIZE,
+    `policy.defaultChunkSize must be from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE} bytes`,
+  );
+  check(
+    policy.maxFileSize <= MAX_CHUNKS * MAX_CHUNK_SIZE,
+    `policy.maxFileSize must be at most ${MAX_CHUNKS * MAX_CHUNK_SIZE} bytes (10,000 parts of 5 GiB)`,
+  );
+  check(
+    policy.urlExpirySeconds <= MAX_PRESIGN_SECONDS &&
+      policy.downloadUrlExpirySeconds <= MAX_PRESIGN_SECONDS,
+    'policy.urlExpirySeconds and downloadUrlExpirySeconds must be at most 7 days',
+  );
+  check(
+    policy.completionWaitMs <= MAX_COMPLETION_WAIT_MS,
+    `policy.completionWaitMs must be at most ${MAX_COMPLETION_WAIT_MS} (the API times out at 30 s)`,
+  );
+  check(
+    policy.completionStaleSeconds > COMPLETE_TIMEOUT.toSeconds(),
+    `policy.completionStaleSeconds must exceed the complete function's timeout (${COMPLETE_TIMEOUT.toSeconds()} s), or a takeover could race a running completion`,
+  );
+  check(
+    policy.allowedContentTypes.length > 0 &&
+      policy.allowedContentTypes.every((t) => t.trim() !== '' && !t.includes(',')),
+    'policy.allowedContentTypes must list non-empty types without commas',
+  );
+  return problems;
+}

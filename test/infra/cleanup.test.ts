@@ -1,0 +1,86 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantsByResource } from './support/grants.ts';
+import { logicalId, removeOutdirs, type Synthesized, synthesize } from './support/synth.ts';
+
+describe('cleanup of expired sessions', () => {
+  afterAll(removeOutdirs);
+
+  let synth: Synthesized;
+  let template: Template;
+  let mapping: Record<string, unknown>;
+
+  beforeAll(() => {
+    synth = synthesize();
+    template = synth.template;
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    mapping = mappings[0]?.Properties as Record<string, unknown>;
+  });
+
+  it('reads the table stream from the latest record, in bisected, retried batches', () => {
+    expect(mapping).toMatchObject({
+      FunctionName: { Ref: logicalId(synth.stack.uploadApi.cleanupFunction) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack.uploadApi.table), 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 86_400,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('passes only TTL deletions of session items to the function', () => {
+    const filters = (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+    expect(filters).toHaveLength(1);
+    expect(JSON.parse(filters[0]?.Pattern ?? '')).toEqual({
+      eventName: ['REMOVE'],
+      userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+      dynamodb: { OldImage: { entity: { S: ['session'] } } },
+    });
+  });
+
+  it('sends records that keep failing to an encrypted, TLS-only SQS queue', () => {
+    const queue = logicalId(synth.stack.uploadApi.cleanupFailures);
+    expect(mapping.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } },
+    });
+    expect(template.toJSON().Resources[queue].Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('may only abort multipart uploads, read the stream and report failures', () => {
+    const fn = synth.stack.uploadApi.cleanupFunction;
+    const resources = template.toJSON().Resources;
+    const queue = logicalId(synth.stack.uploadApi.cleanupFailures);
+    expect(
+      grantsByResource(template, logicalId(fn), {
+        table: logicalId(synth.stack.uploadApi.table),
+        bucket: logicalId(synth.stack.uploadApi.bucket),
+        logGroup: resources[logicalId(fn)].Properties.LoggingConfig.LogGroup.Ref,
+        queue,
+      }),
+    ).toEqual({
+      objects: ['s3:AbortMultipartUpload'],
+      stream: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      '*': ['dynamodb:ListStreams'],
+      queue: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+      logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    });
+  });
+});
