@@ -38,8 +38,12 @@ export interface SignPlanInput {
 }
 
 /** Default queue depth: two rounds of workers, within one signing call. */
+/**
+ * Signing far ahead keeps API calls near one per chunk (the record): a signed chunk costs only its
+ * hash, not its bytes, and a URL close to expiry is re-signed before use.
+ */
 export const defaultSignAhead = (concurrency: number): number =>
-  Math.min(MAX_SIGN_BATCH, Math.max(2, 2 * concurrency));
+  Math.min(MAX_SIGN_BATCH, Math.max(64, 2 * concurrency));
 
 /**
  * Which chunks to sign next: nothing while the queue holds at least half of `signAhead`;

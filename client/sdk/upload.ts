@@ -33,7 +33,7 @@ export interface UploadOptions {
   readonly metadata?: Record<string, string>;
   /** The whole file's SHA-256 (base64), when known: sent on initiate and complete. */
   readonly fileSha256?: string;
-  /** Signed chunks kept queued ahead of the workers (default 2 × concurrency, at most 100). */
+  /** Signed chunks kept queued ahead of the workers (default max(64, 2 × concurrency), at most 100). */
   readonly signAhead?: number;
   /** Told which session is used, once, before any chunk is sent. */
   readonly onSession?: (session: SessionStart) => void;

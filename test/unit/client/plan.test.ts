@@ -73,7 +73,7 @@ describe('planSignBatch', () => {
   });
 
   it('defaults to two rounds of workers', () => {
-    expect([1, 4, 16, 80].map(defaultSignAhead)).toEqual([2, 8, 32, 100]);
+    expect([1, 4, 16, 40, 80].map(defaultSignAhead)).toEqual([64, 64, 64, 80, 100]);
   });
 });
 
