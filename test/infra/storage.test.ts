@@ -4,34 +4,14 @@ import type { UploadStorage } from '../../infra/upload-storage.ts';
 import { fromSessionItem, toSessionItem } from '../../src/adapters/session-item.ts';
 import type { UploadSession } from '../../src/domain/session.ts';
 import { toSessionView } from '../../src/domain/views.ts';
+import { aSession } from '../support/session-fixture.ts';
 import { logicalId, removeOutdirs, type Synthesized, synthesize } from './support/synth.ts';
 
 const MIB = 1024 * 1024;
 
 /** Sessions in every shape the list route can meet. */
 function sessions(): UploadSession[] {
-  const base: UploadSession = {
-    id: 'session-1',
-    userId: 'alice',
-    fileId: 'file-1',
-    fileName: 'video.mp4',
-    fileSize: 16 * MIB,
-    contentType: 'video/mp4',
-    chunkSize: 5 * MIB,
-    totalChunks: 4,
-    checksumMode: 'SHA256',
-    metadata: { project: 'apollo' },
-    key: 'uploads/alice/file-1/video.mp4',
-    uploadId: 'upload-1',
-    status: 'initiated',
-    createdAt: '2026-01-01T12:00:00.000Z',
-    updatedAt: '2026-01-01T12:00:00.000Z',
-    expiresAt: Date.parse('2026-01-02T12:00:00.000Z') / 1000,
-    uploadedBytes: 0,
-    chunksUploaded: 0,
-    uploadedChunks: new Set<number>(),
-    requestFingerprint: 'fingerprint',
-  };
+  const base = aSession({ metadata: { project: 'apollo' }, requestFingerprint: 'fingerprint' });
   return [
     base,
     {

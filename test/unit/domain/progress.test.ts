@@ -4,7 +4,7 @@ import {
   formatDuration,
   percentComplete,
 } from '../../../src/domain/progress.ts';
-import { aSession } from './session-fixture.ts';
+import { aSession } from '../../support/session-fixture.ts';
 
 describe('percentComplete', () => {
   it('is the share of bytes uploaded, to two decimals', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredPart } from '../../../src/domain/ports.ts';
 import { validChunks } from '../../../src/domain/reconcile.ts';
-import { aSession } from './session-fixture.ts';
+import { aSession } from '../../support/session-fixture.ts';
 
 const MIB = 1024 * 1024;
 const part = (partNumber: number, size: number): StoredPart => ({

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { UploadError } from '../../../src/domain/errors.ts';
 import type { StoredStatus } from '../../../src/domain/session.ts';
 import { assertChunkNumber, assertOpen, stateError } from '../../../src/domain/session-guards.ts';
+import { aSession } from '../../support/session-fixture.ts';
 import { thrown } from '../../support/thrown.ts';
-import { aSession } from './session-fixture.ts';
 
 const now = new Date('2026-01-01T13:00:00.000Z');
 const expiresAt = Date.parse('2026-01-02T12:00:00.000Z') / 1000;

@@ -7,7 +7,7 @@ import {
   isoFromEpoch,
   type StoredStatus,
 } from '../../../src/domain/session.ts';
-import { aSession } from './session-fixture.ts';
+import { aSession } from '../../support/session-fixture.ts';
 
 const expiresAt = Date.parse('2026-01-02T12:00:00.000Z') / 1000;
 const before = new Date('2026-01-02T11:59:59.999Z');

@@ -1,4 +1,4 @@
-import type { UploadSession } from '../../../src/domain/session.ts';
+import type { UploadSession } from '../../src/domain/session.ts';
 
 const MIB = 1024 * 1024;
 
