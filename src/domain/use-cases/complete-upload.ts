@@ -37,14 +37,7 @@ export async function completeUpload(
     throw validationError('fileSha256', 'fileSha256 differs from the one given at initiate');
   }
 
-  const { chunks, missingChunks } = takeover
-    ? await partsLeftBy(deps, session)
-    : await reconcileWithStorage(deps, session);
-  if (missingChunks.length > 0 && !takeover) {
-    throw new UploadError('CHUNKS_MISSING', `${missingChunks.length} chunk(s) are missing`, {
-      missingChunks,
-    });
-  }
+  const chunks = takeover ? await partsLeftBy(deps, session) : await presentChunks(deps, session);
 
   const token = deps.ids.newId();
   if (!(await deps.ledger.beginCompletion(session.id, token, now, staleBefore))) {
@@ -61,16 +54,27 @@ const isStale = (session: UploadSession, staleBefore: Date): boolean =>
 async function partsLeftBy(
   deps: UploadDeps,
   session: UploadSession,
-): Promise<{ chunks: Map<number, StoredPart>; missingChunks: number[] }> {
+): Promise<ReadonlyMap<number, StoredPart>> {
   try {
-    return {
-      chunks: validChunks(session, await deps.storage.listParts(session.key, session.uploadId)),
-      missingChunks: [],
-    };
+    return validChunks(session, await deps.storage.listParts(session.key, session.uploadId));
   } catch (error) {
-    if (error instanceof UploadGoneError) return { chunks: new Map(), missingChunks: [] };
+    if (error instanceof UploadGoneError) return new Map();
     throw error;
   }
+}
+
+/** Every chunk, as storage holds it, after the ledger has caught up; else CHUNKS_MISSING. */
+async function presentChunks(
+  deps: UploadDeps,
+  session: UploadSession,
+): Promise<ReadonlyMap<number, StoredPart>> {
+  const { chunks, missingChunks } = await reconcileWithStorage(deps, session);
+  if (missingChunks.length > 0) {
+    throw new UploadError('CHUNKS_MISSING', `${missingChunks.length} chunk(s) are missing`, {
+      missingChunks,
+    });
+  }
+  return chunks;
 }
 
 async function runCompletion(
