@@ -18,12 +18,12 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { buildCli } from '../client/cli/build.ts';
 import { issueToken } from '../local/auth.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import {
   CLI_PROCESS,
   type CliRssResult,
-  LAUNCHER,
   measureCliRss,
   type ProcessPeak,
 } from './upload/cli-rss.ts';
@@ -199,12 +199,8 @@ function apiCallsSection(runs: readonly ThroughputRun[], apiBase: string) {
 }
 
 function rssSection(upload: CliRssResult, idle: CliRssResult, fileSize: number, reduced: boolean) {
-  const cliProcess = (result: CliRssResult) =>
-    result.processes.find((p) => p.command === CLI_PROCESS) ??
-    result.processes.reduce<ProcessPeak | undefined>(
-      (best, p) => (p.command !== LAUNCHER && (!best || p.hwmKiB > best.hwmKiB) ? p : best),
-      undefined,
-    );
+  const cliProcess = (result: CliRssResult): ProcessPeak | undefined =>
+    result.processes.find((p) => p.command === CLI_PROCESS);
   const uploader = cliProcess(upload);
   const idleUploader = cliProcess(idle);
   const peakRssMB = mb(upload.treeHwmSumKiB);
@@ -235,12 +231,12 @@ function rssSection(upload: CliRssResult, idle: CliRssResult, fileSize: number, 
   const section: Section = {
     heading: '3. Peak RSS of the CLI',
     detail:
-      `\`node_modules/.bin/tsx client/cli/main.ts upload <${fileSize / MIB} MiB file> --chunk-size ${PART_SIZE} --concurrency ${CONCURRENCY}\`` +
+      `\`node dist/upload-api.mjs upload <${fileSize / MIB} MiB file> --chunk-size ${PART_SIZE} --concurrency ${CONCURRENCY}\`` +
       (reduced
         ? ` (reduced from ${RSS_FILE_SIZE / MIB} MiB: the measured SDK rate projects beyond ${RSS_BUDGET_S} s)`
         : '') +
       '; every process of its tree read from `/proc/<pid>/status` every 50 ms (VmHWM, VmRSS). ' +
-      '"idle" is the same command line with `--help` (runtime, tsx and the CLI modules loaded, no upload).',
+      '"idle" is the same command line with `--help` (runtime and the CLI modules loaded, no upload).',
     header: ['process', 'idle MB (--help)', 'upload MB'],
     rows: [
       ...upload.processes.map((p) => [
@@ -370,9 +366,11 @@ async function main(): Promise<void> {
     const rssFile = join(dir, `cli-${rssSize / MIB}MiB.bin`);
     note(`writing ${rssSize / MIB} MiB for the CLI run (projected ${projectedS.toFixed(0)} s)`);
     await writeRandomFile(rssFile, rssSize);
+    const cliBundle = await buildCli(join(dir, 'upload-api.mjs'));
     const cliRun = async (args: readonly string[]) =>
       measureCliRss({
         repoRoot: ROOT,
+        cliBundle,
         args,
         apiUrl: stack.apiUrl,
         token: await issueToken('bench-cli'),
@@ -430,7 +428,7 @@ async function main(): Promise<void> {
       'lib-storage talks to S3 directly with credentials: no control plane, no per-part verification (ListParts) or ledger write, no checksums (WHEN_REQUIRED).',
       'The SDK records every chunk after its PUT (the server verifies it with ListParts and a conditional DynamoDB write), so each worker waits one record round trip per chunk.',
       'Handler logs are at ERROR level (POWERTOOLS_LOG_LEVEL) so that stdout carries only results.',
-      'peakRssMB is the sum of the VmHWM of every process of the CLI tree (the tsx launcher, the Node process running the CLI, and any helper); uploaderPeakRssMB is the CLI process alone. An installed CLI running compiled JavaScript would have no tsx launcher.',
+      'peakRssMB is the sum of the VmHWM of every process of the CLI tree (the CLI runs as `npm run cli` runs it: one Node process on the CLI built into one JavaScript file); uploaderPeakRssMB is the CLI process alone.',
       'moto does not verify signatures or checksums and keeps objects in memory: these are emulator numbers, for comparing the two clients, not S3 numbers.',
     ];
     const finalLine = {

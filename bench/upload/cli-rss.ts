@@ -1,16 +1,17 @@
 /**
- * Peak resident memory of the CLI uploading a large file: `node_modules/.bin/tsx
- * client/cli/main.ts upload <file>` runs as its own process tree (tsx starts Node with its loader
- * as a child), and every process of the tree is sampled from /proc every 50 ms.
+ * Peak resident memory of the CLI uploading a large file: the CLI built as `npm run cli` builds it
+ * (`node dist/upload-api.mjs upload <file>`) runs as its own process, and it and any process it
+ * starts are sampled from /proc every 50 ms.
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { note } from './support.ts';
 
 export interface CliRssSetup {
   readonly repoRoot: string;
+  /** The built CLI (`buildCli()` of client/cli/build.ts). */
+  readonly cliBundle: string;
   /** The CLI's arguments, e.g. `upload <file> --chunk-size 8388608 --concurrency 4`. */
   readonly args: readonly string[];
   readonly apiUrl: string;
@@ -88,27 +89,20 @@ async function processTree(root: number): Promise<Map<number, string>> {
   return tree;
 }
 
-export const LAUNCHER = 'tsx launcher (node)';
-export const CLI_PROCESS = 'CLI (node + tsx loader)';
+export const CLI_PROCESS = 'CLI (node)';
 
-/** What a process of the tree is: the tsx launcher, the Node process running the CLI, or other. */
-async function roleOf(pid: number, root: number, comm: string): Promise<string> {
-  if (pid === root) return LAUNCHER;
-  const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return argv.includes('client/cli/main.ts') ? CLI_PROCESS : comm;
-}
+/** What a process of the tree is: the Node process running the CLI, or a helper it started. */
+const roleOf = async (pid: number, root: number, comm: string): Promise<string> =>
+  pid === root ? CLI_PROCESS : comm;
 
 /** Runs the CLI once and samples its process tree until it exits (or times out). */
 export async function measureCliRss(setup: CliRssSetup): Promise<CliRssResult> {
-  const tsx = join(setup.repoRoot, 'node_modules', '.bin', 'tsx');
-  const args = [join(setup.repoRoot, 'client', 'cli', 'main.ts'), ...setup.args];
+  const args = [setup.cliBundle, ...setup.args];
   const started = performance.now();
-  const child = spawn(tsx, args, {
+  const child = spawn(process.execPath, args, {
     cwd: setup.repoRoot,
     env: {
       ...process.env,
-      // `tsx` runs on the first `node` of PATH: make it this one (Node 24 from node_modules).
-      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
       UPLOAD_API_URL: setup.apiUrl,
       UPLOAD_API_TOKEN: setup.token,
       UPLOAD_API_STATE: setup.stateFile,
@@ -132,18 +126,17 @@ export async function measureCliRss(setup: CliRssSetup): Promise<CliRssResult> {
     });
   });
   const root = child.pid;
-  if (root === undefined) throw new Error(`cannot start ${tsx}`);
+  if (root === undefined) throw new Error(`cannot start ${process.execPath}`);
 
   const peaks = new Map<number, ProcessPeak>();
   let treeSampledPeakKiB = 0;
   let samples = 0;
   let timedOut = false;
-  let known = new Map<number, string>([[root, LAUNCHER]]);
+  let known = new Map<number, string>([[root, CLI_PROCESS]]);
   const deadline = Date.now() + setup.timeoutMs;
   let interruptedAt: number | undefined;
   while (!exited) {
-    // The loader child appears shortly after start: rescan the tree at every sample for the
-    // first two seconds, then every tenth.
+    // Rescan the tree at every sample for the first two seconds, then every tenth.
     if (samples < 40 || samples % 10 === 0) {
       const tree = await processTree(root);
       if (tree.size > 0)
@@ -167,7 +160,7 @@ export async function measureCliRss(setup: CliRssSetup): Promise<CliRssResult> {
       timedOut = true;
       interruptedAt = Date.now();
       note(`CLI still running after ${setup.timeoutMs / 1000} s: interrupting it`);
-      child.kill('SIGINT'); // tsx relays it; the CLI pauses and exits 130
+      child.kill('SIGINT'); // the CLI pauses and exits 130
     }
     if (interruptedAt !== undefined && Date.now() - interruptedAt > 10_000) {
       for (const pid of [...known.keys()].reverse()) {

@@ -1,27 +1,34 @@
 /** An error answer of the upload API: the envelope's code, message and details, and the status. */
 export class UploadApiError extends Error {
   override readonly name = 'UploadApiError';
+  readonly code: string;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
-    readonly status: number,
-    readonly details?: Record<string, unknown>,
+    status: number,
+    details?: Record<string, unknown>,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.code = code;
+    this.status = status;
+    this.details = details;
   }
 }
 
 /** Storage refused a chunk PUT in a way that re-signing or retrying does not fix. */
 export class UploadStorageError extends Error {
   override readonly name = 'UploadStorageError';
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly chunkNumber: number,
-    options?: { cause?: unknown },
-  ) {
+  readonly status: number;
+  readonly chunkNumber: number;
+
+  constructor(message: string, status: number, chunkNumber: number, options?: { cause?: unknown }) {
     super(message, options);
+    this.status = status;
+    this.chunkNumber = chunkNumber;
   }
 }
 
@@ -31,16 +38,16 @@ export class UploadStorageError extends Error {
  */
 export class UploadAbortedError extends Error {
   override readonly name = 'AbortError';
-  constructor(
-    readonly sessionId: string | undefined,
-    options?: { cause?: unknown },
-  ) {
+  readonly sessionId: string | undefined;
+
+  constructor(sessionId: string | undefined, options?: { cause?: unknown }) {
     super(
       sessionId
         ? `Upload paused; session ${sessionId} is kept and can be resumed`
         : 'Upload aborted before a session was created',
       options,
     );
+    this.sessionId = sessionId;
   }
 }
 

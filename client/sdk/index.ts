@@ -9,6 +9,7 @@ export {
 } from './api.ts';
 export { isAbortError, UploadAbortedError, UploadApiError, UploadStorageError } from './errors.ts';
 export { fingerprint } from './fingerprint.ts';
+export type { ChunkHasher } from './hash.ts';
 export type { UploadProgress } from './progress.ts';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.ts';
 export { blobSource, type UploadSource } from './source.ts';

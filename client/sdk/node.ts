@@ -1,10 +1,13 @@
-/** Node-only pieces of the SDK: file-path sources and a JSON-file resume store. */
+/** Node-only pieces of the SDK: file-path sources, a JSON-file resume store, node:http PUTs. */
+export { nodeHttpFetch } from './node-http.ts';
+
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { nodeHttpFetch } from './node-http.ts';
 import type { UploadSource } from './source.ts';
 import { isStoredUpload, type ResumeStore, type StoredUpload } from './store.ts';
 import type { FileRecord } from './types.ts';
@@ -20,27 +23,32 @@ export async function fileSource(path: string): Promise<UploadSource & { close()
       name: basename(path),
       size: stats.size,
       lastModified: Math.trunc(stats.mtimeMs),
-      async read(start, end) {
-        const bytes = new Uint8Array(end - start);
-        let filled = 0;
-        while (filled < bytes.length) {
-          const { bytesRead } = await handle.read(
-            bytes,
-            filled,
-            bytes.length - filled,
-            start + filled,
-          );
-          if (bytesRead === 0) break; // end of file: the caller sees a short read
-          filled += bytesRead;
-        }
-        return filled === bytes.length ? bytes : bytes.slice(0, filled);
-      },
+      read: (start, end) => readRange(handle, start, end, new Uint8Array(end - start)),
+      readInto: (start, end, target) => readRange(handle, start, end, target),
       close: () => handle.close(),
     };
   } catch (error) {
     await handle.close();
     throw error;
   }
+}
+
+/** Fills `target` from `start`; a short result means the file ended before `end`. */
+async function readRange(
+  handle: FileHandle,
+  start: number,
+  end: number,
+  target: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const length = end - start;
+  if (target.length < length) throw new RangeError(`a ${length}-byte read needs a larger buffer`);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(target, filled, length - filled, start + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return target.subarray(0, filled);
 }
 
 /** `$UPLOAD_API_STATE`, else `~/.upload-api/sessions.json`. */
@@ -103,6 +111,10 @@ export function jsonFileStore(path: string = defaultStatePath()): ResumeStore {
   };
 }
 
+/** A chunk's SHA-256 with node:crypto, which hashes the bytes in place (WebCrypto copies them). */
+export const sha256Chunk = (bytes: Uint8Array): string =>
+  createHash('sha256').update(bytes).digest('base64');
+
 /** The whole file's SHA-256 in base64, streamed (for `fileSha256`). */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -115,14 +127,23 @@ export interface NodeUploadOptions extends Omit<UploadOptions, 'store'> {
   readonly store?: ResumeStore | false;
 }
 
-/** `upload` for Node: a file path, a Blob or an UploadSource; resumable by default. */
+/**
+ * `upload` for Node: a file path, a Blob or an UploadSource; resumable by default. File paths
+ * are read into one reused buffer per worker and hashed with node:crypto; unless `fetch` is
+ * given, API calls and chunk PUTs go through node:http (see nodeHttpFetch).
+ */
 export async function uploadFile(
   source: string | Blob | UploadSource,
   options: NodeUploadOptions,
 ): Promise<FileRecord> {
   const { store, ...rest } = options;
   const resolvedStore = store === false ? undefined : (store ?? jsonFileStore());
-  const common = { ...rest, ...(resolvedStore ? { store: resolvedStore } : {}) };
+  const common = {
+    ...rest,
+    fetch: rest.fetch ?? nodeHttpFetch,
+    ...(resolvedStore ? { store: resolvedStore } : {}),
+    sha256: rest.sha256 ?? sha256Chunk,
+  };
   if (typeof source !== 'string') return upload(source, common);
   const file = await fileSource(source);
   try {

@@ -62,13 +62,19 @@ export class ProgressMeter {
   private uploaded: number;
   private chunks: number;
   private chunksSent = 0;
+  readonly totalBytes: number;
+  readonly totalChunks: number;
+  private readonly windowMs: number;
 
   constructor(
-    readonly totalBytes: number,
-    readonly totalChunks: number,
+    totalBytes: number,
+    totalChunks: number,
     start: { bytes: number; chunks: number; now: number },
-    private readonly windowMs = 10_000,
+    windowMs = 10_000,
   ) {
+    this.totalBytes = totalBytes;
+    this.totalChunks = totalChunks;
+    this.windowMs = windowMs;
     this.uploaded = start.bytes;
     this.chunks = start.chunks;
     this.samples = [{ at: start.now, bytes: 0 }];

@@ -8,6 +8,16 @@ export interface UploadSource {
   readonly type?: string;
   /** Bytes [start, end). */
   read(start: number, end: number): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * Bytes [start, end) read into the start of `target` (at least `end - start` long), returning
+   * that view of it. Sources that can offer this let the uploader reuse one buffer per worker
+   * instead of allocating every chunk, which keeps memory flat on large files.
+   */
+  readInto?(
+    start: number,
+    end: number,
+    target: Uint8Array<ArrayBuffer>,
+  ): Promise<Uint8Array<ArrayBuffer>>;
   /** Releases what the source holds open (a file handle). */
   close?(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { describe, type FetchLike, type UploadApiClient } from './api.ts';
 import { UploadStorageError } from './errors.ts';
-import { sha256Base64 } from './hash.ts';
+import { type ChunkHasher, sha256Base64 } from './hash.ts';
 import { type ChunkLayout, chunkRange, expiresSoon, planSignBatch } from './plan.ts';
 import { isRetryableStatus, type ResolvedRetryOptions, retryDelay, sleep } from './retry.ts';
 import type { UploadSource } from './source.ts';
@@ -16,7 +16,10 @@ export interface TransferPlan {
   readonly chunks: readonly number[];
   readonly concurrency: number;
   readonly signAhead: number;
+  /** Sends the chunk PUTs. */
   readonly fetch: FetchLike;
+  /** Hashes chunks for their checksums (default: WebCrypto). */
+  readonly sha256?: ChunkHasher;
   readonly retry: ResolvedRetryOptions;
   readonly signal: AbortSignal | undefined;
   /** A chunk of `size` bytes is stored and recorded. */
@@ -32,8 +35,9 @@ interface ReadyChunk {
 /**
  * Sends chunks with `concurrency` workers. A signer reads and hashes chunks ahead of them and
  * asks for their URLs in batches, keeping a short queue of signed chunks; each worker reads its
- * chunk again, PUTs it and records it. Memory stays within (concurrency + 1) chunks. The first
- * failure stops every worker and is thrown once they have all stopped.
+ * chunk again, PUTs it and records it. Memory stays within (concurrency + 1) chunks: with a
+ * source that reads into a given buffer, the signer and each worker reuse one buffer each. The
+ * first failure stops every worker and is thrown once they have all stopped.
  */
 export async function transferChunks(plan: TransferPlan): Promise<void> {
   const stop = new AbortController();
@@ -57,9 +61,10 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
     stop.abort(error);
   };
 
+  const signerBuffer = chunkBuffer(plan);
   const checksumOf = async (chunkNumber: number): Promise<string | undefined> => {
     if (plan.checksum !== 'SHA256') return undefined;
-    return sha256Base64(await readChunk(plan, chunkNumber));
+    return (plan.sha256 ?? sha256Base64)(await readChunk(plan, chunkNumber, signerBuffer));
   };
 
   const sign = async (chunkNumbers: readonly number[], checksums: (string | undefined)[]) => {
@@ -149,9 +154,9 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
     }
   };
 
-  const send = async (item: ReadyChunk) => {
+  const send = async (item: ReadyChunk, buffer: Uint8Array<ArrayBuffer> | undefined) => {
     const n = item.signed.chunkNumber;
-    const bytes = await readChunk(plan, n);
+    const bytes = await readChunk(plan, n, buffer);
     const etag = await store(n, bytes, item);
     const body = item.checksum ? { etag, checksumSha256: item.checksum } : { etag };
     await plan.api.recordChunk(plan.sessionId, n, body, { signal });
@@ -159,6 +164,7 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
   };
 
   const worker = async () => {
+    const buffer = chunkBuffer(plan);
     try {
       while (!signal.aborted) {
         const next = ready.shift();
@@ -168,7 +174,7 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
           continue;
         }
         notify(); // the signer may refill the queue
-        await send(next);
+        await send(next, buffer);
       }
     } catch (error) {
       fail(error);
@@ -182,9 +188,22 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
   if (plan.signal?.aborted) throw plan.signal.reason;
 }
 
-async function readChunk(plan: TransferPlan, n: number): Promise<Uint8Array<ArrayBuffer>> {
+/** A buffer of one chunk, when the source can read into one (else every read allocates). */
+function chunkBuffer(plan: TransferPlan): Uint8Array<ArrayBuffer> | undefined {
+  if (!plan.source.readInto || plan.chunks.length === 0) return undefined;
+  return new Uint8Array(Math.min(plan.layout.chunkSize, plan.layout.fileSize));
+}
+
+async function readChunk(
+  plan: TransferPlan,
+  n: number,
+  buffer: Uint8Array<ArrayBuffer> | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
   const { start, end } = chunkRange(plan.layout, n);
-  const bytes = await plan.source.read(start, end);
+  const bytes =
+    buffer && plan.source.readInto
+      ? await plan.source.readInto(start, end, buffer)
+      : await plan.source.read(start, end);
   if (bytes.length !== end - start)
     throw new Error(
       `read ${bytes.length} bytes of chunk ${n} instead of ${end - start}: did the file change?`,

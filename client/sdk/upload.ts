@@ -1,6 +1,7 @@
 import { type FetchLike, type TokenProvider, UploadApiClient } from './api.ts';
 import { UploadAbortedError, UploadApiError } from './errors.ts';
 import { fingerprint } from './fingerprint.ts';
+import type { ChunkHasher } from './hash.ts';
 import { allChunks, defaultSignAhead, layoutFits } from './plan.ts';
 import { ProgressMeter, type UploadProgress } from './progress.ts';
 import type { RetryOptions } from './retry.ts';
@@ -26,6 +27,10 @@ export interface UploadOptions {
   readonly store?: ResumeStore;
   /** Used for API and storage requests alike. */
   readonly fetch?: FetchLike;
+  /** Used for the chunk PUTs to storage instead of `fetch`. */
+  readonly storageFetch?: FetchLike;
+  /** Base64 SHA-256 of a chunk, for its checksum (default: WebCrypto's digest). */
+  readonly sha256?: ChunkHasher;
   readonly retry?: RetryOptions;
   /** Defaults to the source's name. */
   readonly fileName?: string;
@@ -148,7 +153,8 @@ export async function upload(
         chunks: missing,
         concurrency,
         signAhead: options.signAhead ?? defaultSignAhead(concurrency),
-        fetch: api.fetch,
+        fetch: options.storageFetch ?? api.fetch,
+        ...(options.sha256 ? { sha256: options.sha256 } : {}),
         retry: api.retry,
         signal,
         onChunk: (_n, size) => {

@@ -12,9 +12,15 @@ export const config = loadConfig();
 
 export const logger = new Logger({ serviceName: 'upload-api' });
 
+/** The SDK clients every handler of this process shares (tests hook their middleware stacks). */
+export const awsClients = {
+  s3: createS3Client(config),
+  documents: createDocumentClient(config),
+};
+
 export const deps: UploadDeps = {
-  ledger: new DynamoSessionLedger(createDocumentClient(config), config.tableName),
-  storage: new S3UploadStorage(createS3Client(config), config.bucketName),
+  ledger: new DynamoSessionLedger(awsClients.documents, config.tableName),
+  storage: new S3UploadStorage(awsClients.s3, config.bucketName),
   clock: { now: () => new Date() },
   ids: { newId: () => randomUUID() },
   policy: config.policy,

@@ -1,13 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtemp, open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { buildCli } from '../../client/cli/build.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cliMain = join(repoRoot, 'client', 'cli', 'main.ts');
+
+let built: string | undefined;
+
+/** Builds the CLI as `npm run cli` does, into a temporary directory; call it in `beforeAll`. */
+export async function buildCliForTests(): Promise<void> {
+  built ??= await buildCli(join(await mkdtemp(join(tmpdir(), 'upload-cli-')), 'upload-api.mjs'));
+}
 
 export interface CliResult {
   readonly code: number | null;
@@ -21,9 +29,13 @@ export interface CliRun {
   readonly done: Promise<CliResult>;
 }
 
-/** Starts the CLI as its own process (node + tsx, as `npm run cli` does), with `env` added. */
+/**
+ * Starts the CLI as its own process (the built bundle on Node, as `npm run cli` does), with `env`
+ * added. `buildCliForTests()` must have run first.
+ */
 export function startCli(args: readonly string[], env: Record<string, string>): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args], {
+  if (!built) throw new Error('await buildCliForTests() before starting the CLI');
+  const child = spawn(process.execPath, [built, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/api-client.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import {
+  buildCliForTests,
   lastJsonLine,
   runCli,
   sha256OfFile,
@@ -22,6 +23,7 @@ let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
+  await buildCliForTests();
   harness = await startHarness();
   api = await harness.as('cli-user');
   dir = await mkdtemp(join(tmpdir(), 'upload-cli-e2e-'));

@@ -15,7 +15,12 @@ const json = (data: unknown, status = 200) =>
 function fakeBackend(storageAnswer: (chunk: number, attempt: number) => number = () => 200) {
   const log = {
     signCalls: [] as number[][],
-    puts: [] as { chunk: number; headers: Record<string, string>; bytes: number }[],
+    puts: [] as {
+      chunk: number;
+      headers: Record<string, string>;
+      bytes: number;
+      values: Set<number>;
+    }[],
     recorded: [] as number[],
     inFlight: 0,
     maxInFlight: 0,
@@ -57,8 +62,13 @@ function fakeBackend(storageAnswer: (chunk: number, attempt: number) => number =
       log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
       await new Promise((resolve) => setTimeout(resolve, 2));
       log.inFlight--;
-      const bytes = (init?.body as Uint8Array | undefined)?.length ?? 0;
-      log.puts.push({ chunk, headers: init?.headers as Record<string, string>, bytes });
+      const body = (init?.body as Uint8Array | undefined) ?? new Uint8Array();
+      log.puts.push({
+        chunk,
+        headers: init?.headers as Record<string, string>,
+        bytes: body.length,
+        values: new Set(body), // what storage received, after the PUT's 2 ms in flight
+      });
       const status = storageAnswer(chunk, attempt);
       return new Response(status === 200 ? '' : '<Error><Code>Nope</Code></Error>', {
         status,
@@ -81,6 +91,23 @@ function source(size: number): UploadSource & { reads: number } {
     },
   };
   return src;
+}
+
+/** A source that reads into the buffers it is given, remembering which buffers those were. */
+function bufferedSource(size: number): UploadSource & { buffers: Set<ArrayBufferLike> } {
+  const buffers = new Set<ArrayBufferLike>();
+  const fill = async (start: number, end: number, target: Uint8Array<ArrayBuffer>) => {
+    buffers.add(target.buffer);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    return target.subarray(0, end - start).fill(start % 251);
+  };
+  return {
+    name: 'buffered.bin',
+    size,
+    buffers,
+    read: (start, end) => fill(start, end, new Uint8Array(end - start)),
+    readInto: fill,
+  };
 }
 
 function plan(
@@ -134,6 +161,21 @@ describe('transferChunks', () => {
     expect(Math.max(...log.signCalls.map((c) => c.length))).toBeLessThanOrEqual(6);
     expect(log.signCalls.flat()).toEqual(Array.from({ length: 251 }, (_, n) => n));
     for (const put of log.puts) expect(Object.keys(put.headers)).toEqual(['x-amz-checksum-sha256']);
+  });
+
+  it('reuses one buffer per worker and one for hashing, never overwriting a chunk in flight', async () => {
+    const backend = fakeBackend();
+    const src = bufferedSource(40 * 10 + 3);
+
+    await transferChunks(
+      plan(backend, { fileSize: src.size, chunkSize: 10, concurrency: 3, source: src }),
+    );
+
+    expect(src.buffers.size).toBe(3 + 1);
+    expect(backend.log.puts).toHaveLength(41);
+    for (const put of backend.log.puts)
+      expect(put.values).toEqual(new Set([(put.chunk * 10) % 251]));
+    expect(backend.log.puts.find((p) => p.chunk === 40)?.bytes).toBe(3);
   });
 
   it('signs at most 100 chunks per call and sends no checksum header without checksums', async () => {
