@@ -319,6 +319,7 @@ async function main(): Promise<void> {
     UPLOADS_TABLE: `uploads-bench-${suffix}`,
     UPLOADS_BUCKET: `uploads-bench-${suffix}`,
     POWERTOOLS_LOG_LEVEL: 'ERROR', // one access-log line per request would flood stdout
+    POWERTOOLS_METRICS_DISABLED: 'true', // and so would one metrics line
   });
   const bucket = env.UPLOADS_BUCKET as string;
   const region = env.AWS_REGION as string;

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type {
   Context,
   DynamoDBBatchItemFailure,
@@ -11,6 +12,8 @@ import { createS3Client } from '../src/adapters/aws-clients.ts';
 import { S3UploadStorage } from '../src/adapters/s3-upload-storage.ts';
 import { StorageUnavailableError } from '../src/domain/errors.ts';
 import { decideExpiredSession } from './commons/expired-sessions.ts';
+import { redactingReplacer } from './commons/log-redaction.ts';
+import { METRIC, metrics, publishMetrics } from './commons/upload-metrics.ts';
 
 /**
  * Not src/config.ts: loadConfig() would also demand UPLOADS_TABLE, and importing that module
@@ -39,7 +42,9 @@ const storage = new S3UploadStorage(
   createS3Client({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL }),
   env.UPLOADS_BUCKET,
 );
-const logger = new Logger({ serviceName: 'upload-api' });
+const logger = new Logger({ serviceName: 'upload-api', jsonReplacerFn: redactingReplacer });
+/** Sessions that expired before they finished (cancelled and failed ones expire too, later). */
+const UNFINISHED = new Set(['initiated', 'uploading', 'completing']);
 
 /**
  * Releases the multipart upload of every session that DynamoDB's TTL deleted before it was
@@ -50,8 +55,12 @@ export const handler = async (
   context?: Context,
 ): Promise<DynamoDBBatchResponse> => {
   if (context) logger.addContext(context);
-  const failures = await Promise.all(event.Records.map(cleanUp));
-  return { batchItemFailures: failures.filter((f) => f !== undefined) };
+  try {
+    const failures = await Promise.all(event.Records.map(cleanUp));
+    return { batchItemFailures: failures.filter((f) => f !== undefined) };
+  } finally {
+    publishMetrics();
+  }
 };
 
 async function cleanUp(record: DynamoDBRecord): Promise<DynamoDBBatchItemFailure | undefined> {
@@ -69,7 +78,11 @@ async function cleanUp(record: DynamoDBRecord): Promise<DynamoDBBatchItemFailure
   try {
     // Idempotent: an upload already aborted or completed counts as released.
     await storage.abortMultipartUpload(key, uploadId);
+    // A completion that assembled the object but never recorded it leaves it under the session's
+    // own key: nothing else can refer to it, so it goes too (a no-op when there is none).
+    await storage.deleteObject(key);
     logger.info('expired session cleaned up', { ...fields, outcome: 'aborted' });
+    if (UNFINISHED.has(status)) metrics.addMetric(METRIC.expired, MetricUnit.Count, 1);
     return undefined;
   } catch (error) {
     if (error instanceof StorageUnavailableError) {

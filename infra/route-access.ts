@@ -61,8 +61,9 @@ export const ROUTE_ACCESS = {
     bucket: ['s3:ListBucket'],
     key: [GENERATE_DATA_KEY, DECRYPT],
   },
-  // Conditional cancel and slot release (UpdateItem), AbortMultipartUpload.
-  cancel: { table: [GET, UPDATE], objects: [ABORT] },
+  // Conditional cancel and slot release (UpdateItem), AbortMultipartUpload, and DeleteObject of
+  // an object a failed completion may have left under the session's key.
+  cancel: { table: [GET, UPDATE], objects: [ABORT, 's3:DeleteObject'] },
   getUpload: { table: [GET] },
   // A presigned GetObject URL.
   download: { table: [GET], objects: ['s3:GetObject'], key: [DECRYPT] },
@@ -70,8 +71,13 @@ export const ROUTE_ACCESS = {
   listUploads: { userIndex: ['dynamodb:Query'] },
 } as const satisfies Record<RouteId, StorageAccess>;
 
-/** The stream consumer aborts the multipart upload of a TTL-deleted session; stream read is granted by its event source. */
-export const CLEANUP_ACCESS = { objects: [ABORT] } as const satisfies StorageAccess;
+/**
+ * The stream consumer aborts the multipart upload of a TTL-deleted unfinished session and deletes
+ * any object a failed completion left under its key; stream read is granted by its event source.
+ */
+export const CLEANUP_ACCESS = {
+  objects: [ABORT, 's3:DeleteObject'],
+} as const satisfies StorageAccess;
 
 export interface StorageResources {
   readonly table: ITable;

@@ -11,6 +11,7 @@ import { CLEANUP_ACCESS, grantStorageAccess, ROUTE_ACCESS } from './route-access
 import {
   COMPLETE_TIMEOUT,
   policyEnvironment,
+  type ResolvedUploadApiProps,
   ROUTE_TIMEOUT,
   resolveUploadApiProps,
   type UploadApiProps,
@@ -59,6 +60,7 @@ export class UploadApi extends Construct {
       UPLOADS_BUCKET: this.bucket.bucketName,
       CORS_ALLOWED_ORIGINS: config.allowedOrigins.join(','),
       ...policyEnvironment(config.policy),
+      ...observabilityEnvironment(config),
     };
     const shared = {
       environment,
@@ -85,7 +87,7 @@ export class UploadApi extends Construct {
 
     const cleanup = new UploadCleanup(this, 'Cleanup', {
       ...shared,
-      environment: { UPLOADS_BUCKET: this.bucket.bucketName },
+      environment: { UPLOADS_BUCKET: this.bucket.bucketName, ...observabilityEnvironment(config) },
       table: this.table,
     });
     grantStorageAccess(cleanup.handler.role, CLEANUP_ACCESS, resources);
@@ -108,3 +110,9 @@ export class UploadApi extends Construct {
     this.apiUrl = api.stage.url;
   }
 }
+
+/** Powertools reads these: one service name in every log line, the metrics' namespace. */
+const observabilityEnvironment = (config: ResolvedUploadApiProps) => ({
+  POWERTOOLS_SERVICE_NAME: 'upload-api',
+  POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
+});

@@ -42,6 +42,11 @@ export interface UploadApiProps {
   readonly bundleAwsSdk?: boolean;
   /** Upload limits and lifetimes; each unset field keeps the application's own default. */
   readonly policy?: Partial<UploadPolicy>;
+  /**
+   * CloudWatch namespace of the upload metrics (UploadsInitiated, UploadsCompleted,
+   * UploadsFailed, UploadsCancelled, UploadsExpired, BytesCompleted). @default 'UploadApi'
+   */
+  readonly metricsNamespace?: string;
 }
 
 /** The props with every default applied; what the construct builds from. */
@@ -58,6 +63,7 @@ export interface ResolvedUploadApiProps {
   readonly memorySize: number;
   readonly bundleAwsSdk: boolean;
   readonly policy: UploadPolicy;
+  readonly metricsNamespace: string;
 }
 
 /** Function timeouts. `complete` may outlive the API's 30 s integration timeout to finish assembling. */
@@ -108,6 +114,7 @@ export function resolveUploadApiProps(props: UploadApiProps = {}): ResolvedUploa
     memorySize: props.memorySize ?? 512,
     bundleAwsSdk: props.bundleAwsSdk ?? false,
     policy: { ...defaultPolicy(), ...props.policy },
+    metricsNamespace: props.metricsNamespace ?? 'UploadApi',
   };
   const problems = validate(resolved);
   if (problems.length > 0) {
@@ -135,6 +142,12 @@ function validate(p: ResolvedUploadApiProps): string[] {
     if (!ok) problems.push(message);
   };
   const concrete = (value: unknown) => typeof value !== 'string' || !Token.isUnresolved(value);
+  // CloudWatch namespaces: 1-255 of these characters, and not the reserved AWS/ prefix.
+  check(
+    !concrete(p.metricsNamespace) ||
+      (/^[\w.\-/#:]{1,255}$/.test(p.metricsNamespace) && !p.metricsNamespace.startsWith('AWS/')),
+    `metricsNamespace must be 1-255 of letters, digits and . - _ / # : and not start with AWS/ (got ${JSON.stringify(p.metricsNamespace)})`,
+  );
 
   check(p.allowedOrigins.length > 0, 'allowedOrigins must not be empty');
   check(

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { UploadError } from '../src/domain/errors.ts';
 import { errorResponse, type HttpResponse } from '../src/http/error-response.ts';
@@ -43,6 +44,7 @@ export async function startApiServer(options: { port: number; host?: string }): 
       send(response, errorResponse(error));
     });
   });
+  server.on('clientError', answerUnparsable);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());
@@ -63,7 +65,8 @@ async function serve(
   response: ServerResponse,
   handlers: Map<string, Handler>,
 ) {
-  const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+  const url = requestUrl(request);
+  if (!url) return send(response, json(400, { message: 'Bad Request' }));
   const method = request.method ?? 'GET';
   if (method === 'OPTIONS')
     return send(response, { statusCode: 204, headers: CORS_PREFLIGHT, body: '' });
@@ -83,10 +86,11 @@ async function serve(
 
   const body = await readBody(request);
   if (body === undefined) {
-    return send(
-      response,
-      errorResponse(new UploadError('VALIDATION_ERROR', 'Request body is too large')),
+    // The rest of the body is never read, so this connection cannot carry another request.
+    const tooLarge = errorResponse(
+      new UploadError('VALIDATION_ERROR', 'Request body is too large'),
     );
+    return send(response, { ...tooLarge, headers: { ...tooLarge.headers, connection: 'close' } });
   }
   const claims = await verifyBearer(request.headers.authorization);
   if (!claims)
@@ -105,6 +109,41 @@ async function serve(
   });
   const handler = handlers.get(match.route.id) as Handler;
   send(response, await handler(event, lambdaContext(match.route.id)));
+}
+
+const UNPARSABLE: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/**
+ * A request Node cannot parse (e.g. raw non-ASCII bytes in the path) never reaches a handler;
+ * the gateway answers it itself with a small JSON body, as it does for unmatched routes.
+ */
+function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = UNPARSABLE[error.code ?? ''] ?? [400, 'Bad Request'];
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The request target as a URL, or undefined when it is not one (e.g. `*`). */
+function requestUrl(request: IncomingMessage): URL | undefined {
+  const target = request.url ?? '/';
+  try {
+    // Parsed on a fixed origin: a path such as `///x` must stay a path, never name a host.
+    const url = target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target);
+    url.host = request.headers.host ?? url.host; // the setter ignores a Host that is no host
+    return url;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readBody(request: IncomingMessage): Promise<string | undefined> {

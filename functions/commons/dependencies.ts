@@ -6,11 +6,13 @@ import { DynamoSessionLedger } from '../../src/adapters/dynamo-session-ledger.ts
 import { S3UploadStorage } from '../../src/adapters/s3-upload-storage.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { UploadDeps } from '../../src/domain/deps.ts';
+import { redactingReplacer } from './log-redaction.ts';
+import { uploadEvents } from './upload-metrics.ts';
 
 /** Created once per cold start: config, SDK clients and adapters are shared by every invocation. */
 export const config = loadConfig();
 
-export const logger = new Logger({ serviceName: 'upload-api' });
+export const logger = new Logger({ serviceName: 'upload-api', jsonReplacerFn: redactingReplacer });
 
 /** The SDK clients every handler of this process shares (tests hook their middleware stacks). */
 export const awsClients = {
@@ -25,4 +27,5 @@ export const deps: UploadDeps = {
   ids: { newId: () => randomUUID() },
   policy: config.policy,
   sleep: (ms) => sleep(ms),
+  events: uploadEvents(),
 };

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Context } from 'aws-lambda';
-import { errorResponse, type HttpResponse } from '../../src/http/error-response.ts';
+import { errorCode, errorResponse, type HttpResponse } from '../../src/http/error-response.ts';
 import type { RouteId } from '../../src/http/routes.ts';
 import { config, logger } from './dependencies.ts';
 import {
@@ -12,16 +12,22 @@ import {
   parseRequest,
   type RequestSchemas,
 } from './parse-request.ts';
+import { publishMetrics } from './upload-metrics.ts';
 
 export type RouteHandler = (event: ApiEvent, context: Context) => Promise<HttpResponse>;
 
-/** Logs one line per request and turns any error into the contract's envelope. */
+/**
+ * Logs one line per request (route, outcome, status, duration, session and user; never headers,
+ * tokens or URLs), publishes the invocation's metrics and turns any error into the contract's
+ * envelope.
+ */
 const accessLogAndErrors = (route: RouteId): middy.MiddlewareObj<ApiEvent, HttpResponse> => {
   const startedAt = new WeakMap<ApiEvent, number>();
   const log = (request: middy.Request<ApiEvent, HttpResponse>, error?: unknown) => {
     const response = request.response;
     const fields = {
       route,
+      outcome: error === undefined ? 'success' : errorCode(error),
       statusCode: response?.statusCode,
       durationMs: Date.now() - (startedAt.get(request.event) ?? Date.now()),
       sessionId: request.event.pathParameters?.id,
@@ -29,6 +35,7 @@ const accessLogAndErrors = (route: RouteId): middy.MiddlewareObj<ApiEvent, HttpR
     };
     if ((response?.statusCode ?? 500) >= 500) logger.error('request failed', { ...fields, error });
     else logger.info('request', fields);
+    publishMetrics();
   };
   return {
     before: (request) => {

@@ -18,7 +18,7 @@ import type {
 } from '../domain/ports.ts';
 import { epochSeconds, type FileRecord, type UploadSession } from '../domain/session.ts';
 import { listSessionsPage } from './dynamo-session-list.ts';
-import { translateDynamoError } from './sdk-errors.ts';
+import { isTransient, translateDynamoError } from './sdk-errors.ts';
 import { fromSessionItem, keys, toSessionItem } from './session-item.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -120,7 +120,10 @@ export class DynamoSessionLedger implements SessionLedger {
     } catch (error) {
       const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] })
         .CancellationReasons;
-      if ((error as { name?: string }).name !== 'TransactionCanceledException')
+      if (
+        (error as { name?: string }).name !== 'TransactionCanceledException' ||
+        isTransient(error)
+      )
         return translateDynamoError(error);
       const failed = items
         .filter((_, i) => reasons?.[i]?.Code === 'ConditionalCheckFailed')
@@ -198,11 +201,12 @@ export class DynamoSessionLedger implements SessionLedger {
     token: string,
     now: Date,
     staleBefore: Date,
+    keepUntil: number,
   ): Promise<boolean> {
     const out = await this.conditionalUpdate({
       Key: keys.session(sessionId),
       UpdateExpression:
-        'SET #status = :completing, completionToken = :token, completingSince = :now, updatedAt = :now',
+        'SET #status = :completing, completionToken = :token, completingSince = :now, updatedAt = :now, expiresAt = :keepUntil',
       ConditionExpression: `(${IS_OPEN}) OR (#status = :completing AND completingSince < :staleBefore)`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
@@ -212,6 +216,7 @@ export class DynamoSessionLedger implements SessionLedger {
         ':now': now.toISOString(),
         ':nowEpoch': epochSeconds(now),
         ':staleBefore': staleBefore.toISOString(),
+        ':keepUntil': keepUntil,
       },
       ReturnValues: 'UPDATED_NEW',
     });

@@ -28,6 +28,7 @@ interface SdkLikeError {
   code?: string;
   $metadata?: { httpStatusCode?: number };
   $retryable?: unknown;
+  CancellationReasons?: { Code?: string }[];
 }
 
 /** True for failures a retry may fix: throttling, 5xx, timeouts and dropped connections. */
@@ -40,7 +41,9 @@ export function isTransient(error: unknown): boolean {
     status === 429 ||
     e.$retryable !== undefined ||
     TRANSIENT_NAMES.has(e.name ?? '') ||
-    NETWORK_CODES.has(e.code ?? '')
+    NETWORK_CODES.has(e.code ?? '') ||
+    // A transaction DynamoDB cancelled because it throttled an item, not because a condition failed.
+    (e.CancellationReasons?.some((reason) => reason.Code === 'ThrottlingError') ?? false)
   );
 }
 

@@ -1,5 +1,5 @@
 import type { UploadPolicy } from './policy.ts';
-import type { Clock, IdGenerator, SessionLedger, UploadStorage } from './ports.ts';
+import type { Clock, IdGenerator, SessionLedger, UploadEvents, UploadStorage } from './ports.ts';
 
 /** Everything a use case needs, wired once per cold start. */
 export interface UploadDeps {
@@ -9,4 +9,5 @@ export interface UploadDeps {
   readonly ids: IdGenerator;
   readonly policy: UploadPolicy;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly events: UploadEvents;
 }

@@ -110,8 +110,17 @@ export interface SessionLedger {
     expectedChunkCount: number,
     now: Date,
   ): Promise<void>;
-  /** Moves an open (or stale completing) session to `completing`; false when another request won. */
-  beginCompletion(sessionId: string, token: string, now: Date, staleBefore: Date): Promise<boolean>;
+  /**
+   * Moves an open (or stale completing) session to `completing` and its expiresAt to `keepUntil`
+   * (epoch seconds); false when another request won.
+   */
+  beginCompletion(
+    sessionId: string,
+    token: string,
+    now: Date,
+    staleBefore: Date,
+    keepUntil: number,
+  ): Promise<boolean>;
   finishCompletion(
     sessionId: string,
     token: string,
@@ -133,6 +142,17 @@ export interface SessionLedger {
 
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * What happened to uploads, for metrics. Each is reported once, by the call whose conditional
+ * write made it so (a replayed initiate, complete or cancel reports nothing).
+ */
+export interface UploadEvents {
+  initiated(): void;
+  completed(bytes: number): void;
+  failed(): void;
+  cancelled(): void;
 }
 
 export interface IdGenerator {

@@ -35,13 +35,17 @@ export interface HttpResponse {
 
 export const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** The contract code an error is answered with (anything unknown is INTERNAL_ERROR). */
+export const errorCode = (error: unknown): ErrorCode =>
+  error instanceof UploadError ? error.code : 'INTERNAL_ERROR';
+
 /**
  * The one place errors become HTTP: contract errors keep their code, message and details;
  * anything else is a generic 500 that reveals nothing.
  */
 export function errorResponse(error: unknown): HttpResponse {
   const known = error instanceof UploadError && error.code !== 'INTERNAL_ERROR';
-  const code: ErrorCode = known ? error.code : 'INTERNAL_ERROR';
+  const code = errorCode(error);
   const retryAfter = RETRY_AFTER_SECONDS[code];
   return {
     statusCode: STATUS_BY_CODE[code],

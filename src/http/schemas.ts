@@ -18,6 +18,8 @@ const FileName = z
   .min(1)
   .max(255)
   .refine((name) => !CONTROL_CHARS.test(name), 'must not contain control characters')
+  // A lone surrogate is no UTF-8: initiate could not store it and download could not encode it.
+  .refine((name) => name.isWellFormed(), 'must be valid Unicode text')
   .refine((name) => name.trim().length > 0 && !/^\.+$/.test(name.trim()), 'must be a file name');
 
 const ContentType = z

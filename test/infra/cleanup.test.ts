@@ -76,7 +76,7 @@ describe('cleanup of expired sessions', () => {
         queue,
       }),
     ).toEqual({
-      objects: ['s3:AbortMultipartUpload'],
+      objects: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
       stream: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       '*': ['dynamodb:ListStreams'],
       queue: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],

@@ -33,7 +33,7 @@ const EXPECTED_GRANTS: Record<RouteId, Grants> = {
     objects: ['s3:DeleteObject', 's3:GetObject', LIST_PARTS, 's3:PutObject'],
     bucket: ['s3:ListBucket'],
   },
-  cancel: { table: [GET, UPDATE], objects: ['s3:AbortMultipartUpload'] },
+  cancel: { table: [GET, UPDATE], objects: ['s3:AbortMultipartUpload', 's3:DeleteObject'] },
   getUpload: { table: [GET] },
   download: { table: [GET], objects: ['s3:GetObject'] },
   listUploads: { index: ['dynamodb:Query'] },
@@ -124,6 +124,8 @@ describe('functions', () => {
           UPLOADS_BUCKET: { Ref: logicalId(synth.stack.uploadApi.bucket) },
           CORS_ALLOWED_ORIGINS: '*',
           NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'upload-api',
+          POWERTOOLS_METRICS_NAMESPACE: 'UploadApi',
           ...policyEnv,
         });
         const config = loadConfig({ ...env, UPLOADS_TABLE: 't', UPLOADS_BUCKET: 'b' });
@@ -150,10 +152,12 @@ describe('functions', () => {
       );
     });
 
-    it('gives the cleanup function only the bucket name', () => {
+    it('gives the cleanup function only the bucket name and the metrics namespace', () => {
       expect(fnProps(synth.stack.uploadApi.cleanupFunction).Environment.Variables).toEqual({
         UPLOADS_BUCKET: { Ref: logicalId(synth.stack.uploadApi.bucket) },
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'upload-api',
+        POWERTOOLS_METRICS_NAMESPACE: 'UploadApi',
       });
     });
   });

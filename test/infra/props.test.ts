@@ -40,6 +40,7 @@ describe('UploadApi props', () => {
       logRetention: RetentionDays.ONE_MONTH,
       memorySize: 512,
       bundleAwsSdk: false,
+      metricsNamespace: 'UploadApi',
     });
     expect(resolved.policy).toEqual(defaultPolicy());
     expect(defaultPolicy()).toEqual({
@@ -85,6 +86,8 @@ describe('UploadApi props', () => {
     ['a plain-http issuer', { jwtIssuer: 'http://i.example', jwtAudience: ['c'] }, /https URL/],
     ['a zero burst limit', { throttle: { rateLimit: 10, burstLimit: 0 } }, /burstLimit/],
     ['too little memory', { memorySize: 64 }, /memorySize/],
+    ['a reserved metrics namespace', { metricsNamespace: 'AWS/Lambda' }, /metricsNamespace/],
+    ['an empty metrics namespace', { metricsNamespace: '' }, /metricsNamespace/],
     ['a tiny default chunk', { policy: { defaultChunkSize: MIB } }, /defaultChunkSize/],
     ['a file beyond 10,000 x 5 GiB', { policy: { maxFileSize: 2 ** 56 } }, /maxFileSize/],
     ['URLs beyond 7 days', { policy: { urlExpirySeconds: 8 * 86_400 } }, /at most 7 days/],

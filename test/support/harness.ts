@@ -33,6 +33,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     UPLOADS_TABLE: `uploads-test-${suffix}`,
     UPLOADS_BUCKET: `uploads-test-${suffix}`,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true', // one metrics line per request would flood the output
     ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
     ...env,
   });

@@ -8,7 +8,7 @@ export type Service = 's3' | 'dynamodb';
 
 export interface SdkCall {
   readonly service: Service;
-  /** e.g. `UploadPartCommand`, `ListPartsCommand`, `UpdateCommand`, `TransactWriteCommand`. */
+  /** The low-level command, e.g. `ListPartsCommand`, `UpdateItemCommand`, `TransactWriteItemsCommand`. */
   readonly command: string;
   readonly input: Record<string, unknown>;
 }
@@ -20,14 +20,15 @@ type Middleware = (
   context: { commandName?: string },
 ) => (args: { input?: Record<string, unknown> }) => Promise<unknown>;
 
+/** Any SDK v3 client (their middleware stacks' types differ per service). */
 interface HookedClient {
-  readonly middlewareStack: {
-    add(
-      middleware: Middleware,
-      options: { step: 'initialize'; name: string; priority: 'high' },
-    ): void;
-  };
+  readonly middlewareStack: object;
 }
+
+type AddMiddleware = (
+  middleware: Middleware,
+  options: { step: 'initialize'; name: string; priority: 'high' },
+) => void;
 
 export interface SdkHooks {
   /** Installs `hook` (replacing the previous one); returns a function that removes it. */
@@ -46,7 +47,7 @@ export function hookSdk(clients: { s3: HookedClient; documents: HookedClient }):
   let current: SdkHook | undefined;
   const calls: SdkCall[] = [];
   const add = (client: HookedClient, service: Service) =>
-    client.middlewareStack.add(
+    (client.middlewareStack as { add: AddMiddleware }).add(
       (next, context) => async (args) => {
         const call = { service, command: context.commandName ?? '?', input: args.input ?? {} };
         calls.push(call);

@@ -23,7 +23,10 @@ export async function cancelUpload(
     }
     if (status !== 'initiated' && status !== 'uploading')
       throw stateError(session, deps.clock.now());
-    if (await deps.ledger.cancel(session.id, deps.clock.now())) return releaseParts(deps, session);
+    if (await deps.ledger.cancel(session.id, deps.clock.now())) {
+      deps.events.cancelled();
+      return releaseParts(deps, session);
+    }
     session = await loadOwnedSession(deps, input.sessionId, input.userId);
   }
   throw new UploadError(
@@ -34,5 +37,8 @@ export async function cancelUpload(
 
 async function releaseParts(deps: UploadDeps, session: UploadSession): Promise<void> {
   await deps.storage.abortMultipartUpload(session.key, session.uploadId);
+  // A completion that assembled the object but lost its ledger write hands the session back
+  // open: the key is this session's alone, so an object there is an orphan of that attempt.
+  await deps.storage.deleteObject(session.key);
   await deps.ledger.releaseLiveSlot(session.userId, session.id);
 }

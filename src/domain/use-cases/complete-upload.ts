@@ -40,12 +40,25 @@ export async function completeUpload(
   const chunks = takeover ? await partsLeftBy(deps, session) : await presentChunks(deps, session);
 
   const token = deps.ids.newId();
-  if (!(await deps.ledger.beginCompletion(session.id, token, now, staleBefore))) {
+  // Listing the parts takes time: the election must be judged against the clock as it is now.
+  const electedAt = deps.clock.now();
+  const keepUntil = completingUntil(session, electedAt, deps.policy.completionStaleSeconds);
+  if (!(await deps.ledger.beginCompletion(session.id, token, electedAt, staleBefore, keepUntil))) {
     return awaitCompletion(deps, session.id);
   }
   const parts = [...chunks.values()].sort((a, b) => a.partNumber - b.partNumber);
   return runCompletion(deps, session, token, parts, input.fileSha256 ?? session.fileSha256);
 }
+
+/**
+ * The expiry a `completing` session gets: TTL must not delete it (and the cleanup abort its upload)
+ * while a completion elected before expiresAt is still assembling it.
+ */
+export const completingUntil = (
+  session: UploadSession,
+  electedAt: Date,
+  completionStaleSeconds: number,
+): number => Math.max(session.expiresAt, epochSeconds(electedAt) + completionStaleSeconds);
 
 const isStale = (session: UploadSession, staleBefore: Date): boolean =>
   !session.completingSince || Date.parse(session.completingSince) < staleBefore.getTime();
@@ -68,7 +81,14 @@ async function presentChunks(
   deps: UploadDeps,
   session: UploadSession,
 ): Promise<ReadonlyMap<number, StoredPart>> {
-  const { chunks, missingChunks } = await reconcileWithStorage(deps, session);
+  const { chunks, missingChunks } = await reconcileWithStorage(deps, session).catch(
+    async (error: unknown) => {
+      // An earlier attempt assembled the object but lost the answer: finish from the object.
+      if (!(error instanceof UploadError && error.cause instanceof UploadGoneError)) throw error;
+      if (!(await deps.storage.describeObject(session.key))) throw error;
+      return { chunks: new Map<number, StoredPart>(), missingChunks: [] };
+    },
+  );
   if (missingChunks.length > 0) {
     throw new UploadError('CHUNKS_MISSING', `${missingChunks.length} chunk(s) are missing`, {
       missingChunks,
@@ -100,6 +120,7 @@ async function runCompletion(
       : 'the multipart upload no longer exists in storage';
     if (object) await deps.storage.deleteObject(session.key);
     await deps.ledger.finishCompletion(session.id, token, { error: reason }, now);
+    deps.events.failed();
     await deps.ledger.releaseLiveSlot(session.userId, session.id);
     throw new UploadError('INVALID_STATE', `Upload failed: ${reason}`, {
       status: 'failed',
@@ -121,7 +142,16 @@ async function runCompletion(
     ...(fileSha256 ? { fileSha256 } : {}),
   };
   const expiresAt = epochSeconds(now) + deps.policy.uploadedRetentionSeconds;
-  await deps.ledger.finishCompletion(session.id, token, { file, expiresAt }, now);
+  try {
+    await deps.ledger.finishCompletion(session.id, token, { file, expiresAt }, now);
+  } catch (error) {
+    // Hand the session back so that a retry finishes it now, not once the completion is stale.
+    if (error instanceof StorageUnavailableError) {
+      await deps.ledger.abandonCompletion(session.id, token, deps.clock.now()).catch(() => {});
+    }
+    throw error;
+  }
+  deps.events.completed(file.size);
   await deps.ledger.releaseLiveSlot(session.userId, session.id);
   return file;
 }
@@ -133,7 +163,9 @@ async function assemble(
   parts: StoredPart[],
 ): Promise<AssembledObject | undefined> {
   try {
-    await deps.storage.completeMultipartUpload(session.key, session.uploadId, parts);
+    // No parts: an earlier attempt already completed the upload (its answer was lost).
+    if (parts.length > 0)
+      await deps.storage.completeMultipartUpload(session.key, session.uploadId, parts);
   } catch (error) {
     if (!(error instanceof UploadGoneError)) throw error;
   }

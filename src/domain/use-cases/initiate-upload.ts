@@ -77,8 +77,14 @@ export async function initiateUpload(
         : {}),
       ...(alias ? { fileAlias: { alias, replacing: existing.staleAlias } } : {}),
     };
-    const outcome = await deps.ledger.createSession(write);
-    if (outcome.kind === 'created') return { created: true, session: toSessionView(session, now) };
+    const outcome = await deps.ledger.createSession(write).catch(async (error: unknown) => {
+      await abortIfUnrecorded(deps, session);
+      throw error;
+    });
+    if (outcome.kind === 'created') {
+      deps.events.initiated();
+      return { created: true, session: toSessionView(session, now) };
+    }
     // Another request won a conditional write: drop our multipart upload and look again.
     await deps.storage.abortMultipartUpload(session.key, session.uploadId);
   }
@@ -86,6 +92,16 @@ export async function initiateUpload(
     'INTERNAL_ERROR',
     'Could not create the upload session: too much contention',
   );
+}
+
+/** The session write failed: unless it landed after all (answer lost), nothing can use the upload. */
+async function abortIfUnrecorded(deps: UploadDeps, session: UploadSession): Promise<void> {
+  try {
+    if (!(await deps.ledger.getSession(session.id)))
+      await deps.storage.abortMultipartUpload(session.key, session.uploadId);
+  } catch {
+    // Best effort: the bucket's lifecycle rule aborts incomplete uploads later.
+  }
 }
 
 interface Existing {

@@ -111,11 +111,13 @@ describe('the chunk ledger', () => {
     });
     const now = new Date();
     const stale = new Date(now.getTime() - 60_000);
+    const keepUntil = s.expiresAt + 3600;
     const results = await Promise.all([
-      ledger.beginCompletion(s.id, 'a', now, stale),
-      ledger.beginCompletion(s.id, 'b', now, stale),
+      ledger.beginCompletion(s.id, 'a', now, stale, keepUntil),
+      ledger.beginCompletion(s.id, 'b', now, stale, keepUntil),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await ledger.getSession(s.id))?.expiresAt).toBe(keepUntil);
     expect(await ledger.cancel(s.id, now)).toBe(false);
 
     const other = session(1);
@@ -125,7 +127,7 @@ describe('the chunk ledger', () => {
       maxLiveSessions: 20,
     });
     expect(await ledger.cancel(other.id, now)).toBe(true);
-    expect(await ledger.beginCompletion(other.id, 'c', now, stale)).toBe(false);
+    expect(await ledger.beginCompletion(other.id, 'c', now, stale, keepUntil)).toBe(false);
     expect((await ledger.recordChunk(other.id, { chunkNumber: 0, size: 1 }, now)).kind).toBe(
       'rejected',
     );

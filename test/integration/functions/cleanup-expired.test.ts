@@ -181,6 +181,29 @@ describe('cleanup of sessions deleted by TTL', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: upload.key }));
     expect(head.ContentLength).toBe('hello world!'.length);
   });
+
+  it('deletes an object a completion assembled but never recorded before the session expired', async () => {
+    // Prepare: storage assembled the object, the ledger still says uploading.
+    const upload = await openUpload('frank');
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: upload.key,
+        UploadId: upload.uploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: upload.etag }] },
+      }),
+    );
+    const record = streamRecord(sessionImage({ ...upload, status: 'uploading' }));
+
+    // Act
+    const result = await invoke([record]);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    await expect(
+      s3.send(new HeadObjectCommand({ Bucket: bucket, Key: upload.key })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+  });
 });
 
 describe('when storage is unreachable', () => {

@@ -35,6 +35,13 @@ describe('isTransient', () => {
     ['an SDK-marked retryable error', Object.assign(sdkError('X', 400), { $retryable: {} })],
     ['ECONNRESET', networkError('ECONNRESET')],
     ['ETIMEDOUT', networkError('ETIMEDOUT')],
+    ['the SDK timeout (no status, no code)', sdkError('TimeoutError')],
+    [
+      'a transaction cancelled because an item throttled',
+      Object.assign(sdkError('TransactionCanceledException', 400), {
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }],
+      }),
+    ],
   ])('is true for %s', (_label, error) => {
     // Act & Assess
     expect(isTransient(error)).toBe(true);
@@ -43,6 +50,12 @@ describe('isTransient', () => {
   it.each([
     ['a 400', sdkError('ValidationException', 400)],
     ['a conditional check failure', sdkError('ConditionalCheckFailedException', 400)],
+    [
+      'a transaction cancelled by a condition',
+      Object.assign(sdkError('TransactionCanceledException', 400), {
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    ],
     ['a 403', sdkError('AccessDenied', 403)],
     ['a 404', sdkError('NoSuchKey', 404)],
     ['a plain Error', new Error('boom')],

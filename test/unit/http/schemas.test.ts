@@ -47,6 +47,7 @@ describe('InitiateRequest', () => {
     ['a fileName with NUL', { fileName: 'a\u0000b.txt' }],
     ['a fileName with a newline', { fileName: 'a\nb.txt' }],
     ['a fileName with DEL', { fileName: 'a\u007fb.txt' }],
+    ['a fileName with a lone surrogate', { fileName: 'a\ud800b.txt' }],
     ['a fileName over 255 characters', { fileName: `${'a'.repeat(252)}.txt` }],
     ['a contentType that is not a MIME type', { contentType: 'not a type' }],
     ['a short sha256', { fileSha256: SHA.slice(1) }],

@@ -1,0 +1,192 @@
+/**
+ * The long form of the load test: many sessions in parallel through the local API on the
+ * embedded emulator (every request on loopback), bounded by a hard deadline. Prints the table of
+ * every route, writes bench/results/load.json and load.md, and prints one JSON object as the last
+ * stdout line. Exits 1 when any request failed, any file's bytes differ, or the deadline hit.
+ *
+ *   npm run bench:load -- --sessions 240 --parallelism 24 --deadline-s 240
+ *
+ * Every flag can also be set in the environment: --max-size is LOAD_MAX_SIZE, and so on.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { issueToken } from '../local/auth.ts';
+import { startLocalStack } from '../local/local-stack.ts';
+import { runLoad } from './load/generator.ts';
+import { markdownReport, routeFigures, textReport } from './load/report.ts';
+import { MIB, note, round } from './upload/support.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+
+const FLAGS = {
+  sessions: 240,
+  parallelism: 24,
+  users: 12,
+  'min-size': 1024,
+  'max-size': 12 * MIB,
+  'chunk-size': 5 * MIB,
+  'deadline-s': 240,
+  seed: 42,
+  'cancel-rate': 0.1,
+  'lost-record-rate': 0.15,
+  'progress-rate': 0.3,
+} as const;
+type Flag = keyof typeof FLAGS;
+
+function readSettings(): Record<Flag, number> {
+  const { values } = parseArgs({
+    options: Object.fromEntries(
+      Object.keys(FLAGS).map((name) => [name, { type: 'string' as const }]),
+    ),
+  });
+  const settings = {} as Record<Flag, number>;
+  for (const [name, fallback] of Object.entries(FLAGS) as [Flag, number][]) {
+    const envName = `LOAD_${name.toUpperCase().replaceAll('-', '_')}`;
+    const raw = (values[name] as string | undefined) ?? process.env[envName];
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value)) throw new Error(`--${name} (${envName}) must be a number: ${raw}`);
+    settings[name] = value;
+  }
+  return settings;
+}
+
+async function main(): Promise<void> {
+  const flags = readSettings();
+  // A fresh table and bucket on a fresh embedded emulator, whatever the shell points at.
+  const suffix = randomUUID().slice(0, 8);
+  const env = process.env;
+  for (const name of [
+    'AWS_ENDPOINT_URL',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_PROFILE',
+    'AWS_SESSION_TOKEN',
+  ])
+    delete env[name];
+  Object.assign(env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    UPLOADS_TABLE: `uploads-load-${suffix}`,
+    UPLOADS_BUCKET: `uploads-load-${suffix}`,
+    POWERTOOLS_LOG_LEVEL: 'ERROR', // one access-log line per request would flood stdout
+    POWERTOOLS_METRICS_DISABLED: 'true', // so would one EMF metrics line per request
+  });
+  const moto = /^moto\S*==(\S+)/m.exec(
+    await readFile(join(ROOT, 'local', 'requirements-emulator.txt'), 'utf8'),
+  )?.[1];
+
+  note('starting the emulator and the local API (port 0)');
+  const stack = await startLocalStack({ port: 0, log: (line) => note(`emulator: ${line}`) });
+  try {
+    note(`API ${stack.apiUrl}, emulator ${stack.awsEndpoint}`);
+    const interrupt = new AbortController();
+    process.once('SIGINT', () => interrupt.abort(new Error('interrupted')));
+    let done = 0;
+    note(
+      `load: ${flags.sessions} sessions, parallelism ${flags.parallelism}, deadline ${flags['deadline-s']} s`,
+    );
+    const result = await runLoad({
+      apiUrl: stack.apiUrl,
+      token: (user) => issueToken(`load-user-${user}`),
+      users: flags.users,
+      sessions: flags.sessions,
+      parallelism: flags.parallelism,
+      fileSize: { min: flags['min-size'], max: flags['max-size'] },
+      chunkSize: flags['chunk-size'],
+      deadlineMs: flags['deadline-s'] * 1000,
+      seed: flags.seed,
+      cancelRate: flags['cancel-rate'],
+      lostRecordRate: flags['lost-record-rate'],
+      progressRate: flags['progress-rate'],
+      signal: interrupt.signal,
+      onSession: () => {
+        if (++done % 20 === 0) note(`load: ${done} sessions done`);
+      },
+    });
+
+    const detail =
+      `${flags.sessions} sessions of ${flags['min-size']} B to ${round(flags['max-size'] / MIB, 2)} MiB (${round(flags['chunk-size'] / MIB, 2)} MiB chunks), ` +
+      `${flags.parallelism} in parallel for ${flags.users} users, seed ${flags.seed}; about ${flags['cancel-rate'] * 100}% cancelled part-way, ` +
+      `${flags['lost-record-rate'] * 100}% with one record call skipped and reconciled by resume, progress checked after ${flags['progress-rate'] * 100}% of chunks. ` +
+      'Each completed file is downloaded and its SHA-256 compared with the bytes sent. No retries: every failure counts. ' +
+      'Latency is client wall time per request (nearest-rank percentiles over answered requests); req/s is answered requests over the run wall time.';
+    const intro =
+      `Node ${process.version}, ${cpus().length} CPUs, ${round(totalmem() / 1024 ** 3, 0)} GiB RAM; moto ${moto ?? '?'} (embedded emulator) ` +
+      'and the API server in this process, every request on 127.0.0.1.';
+    const notes = [
+      'The API server runs in this process (as local/local-stack.ts starts it), sharing its event loop with the generator, and moto serves S3 and DynamoDB on the same 2 cores: the latencies are those of a saturated emulator, not of Lambda and AWS.',
+      'moto keeps every object in memory and does not verify signatures or checksums.',
+      'Handler logs are at ERROR level and metrics are disabled (POWERTOOLS_METRICS_DISABLED) so that stdout carries only results.',
+    ];
+    console.log(`${intro}\n${detail}\n\n${textReport(result)}`);
+    console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
+
+    const pass =
+      result.stoppedBy === 'done' &&
+      result.totals.errors === 0 &&
+      result.mismatches.length === 0 &&
+      result.failures.length === 0;
+    const finalLine = {
+      pass,
+      stoppedBy: result.stoppedBy,
+      durationS: round(result.durationMs / 1000, 1),
+      sessions: result.settings.sessions,
+      parallelism: result.settings.parallelism,
+      outcomes: result.outcomes,
+      requests: result.totals.requests,
+      errors: result.totals.errors,
+      aborted: result.totals.aborted,
+      requestsPerSecond: round(result.totals.requestsPerSecond, 1),
+      apiRequestsPerSecond: round(result.totals.apiRequestsPerSecond, 1),
+      mismatches: result.mismatches.length,
+      latencyMs: Object.fromEntries(
+        result.routes.map((r) => [r.route, { p50: round(r.p50Ms, 1), p99: round(r.p99Ms, 1) }]),
+      ),
+    };
+    await mkdir(RESULTS, { recursive: true });
+    const json = {
+      measuredAt: new Date().toISOString(),
+      node: process.version,
+      machine: { cpus: cpus().length, totalMemGiB: round(totalmem() / 1024 ** 3, 1) },
+      emulator: { moto },
+      settings: { ...result.settings, apiUrl: undefined },
+      summary: finalLine,
+      totals: result.totals,
+      routes: routeFigures(result),
+      mismatches: result.mismatches,
+      failures: result.failures,
+      notes,
+    };
+    await writeFile(join(RESULTS, 'load.json'), `${JSON.stringify(json, null, 2)}\n`);
+    await writeFile(
+      join(RESULTS, 'load.md'),
+      [
+        '# Load test',
+        '',
+        `Measured ${json.measuredAt} with \`npm run bench:load\`. ${intro}`,
+        '',
+        detail,
+        '',
+        markdownReport(result),
+        '',
+        '## Notes',
+        '',
+        ...notes.map((n) => `- ${n}`),
+        '',
+      ].join('\n'),
+    );
+    console.log('\nWrote bench/results/load.json and bench/results/load.md');
+    console.log(JSON.stringify(finalLine));
+    if (!pass) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+await main();

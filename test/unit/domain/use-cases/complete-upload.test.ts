@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { UploadDeps } from '../../../../src/domain/deps.ts';
+import type { SessionLedger, StoredPart, UploadStorage } from '../../../../src/domain/ports.ts';
+import { epochSeconds, type UploadSession } from '../../../../src/domain/session.ts';
+import {
+  completeUpload,
+  completingUntil,
+} from '../../../../src/domain/use-cases/complete-upload.ts';
+import { aSession } from '../../../support/session-fixture.ts';
+
+const MIB = 1024 * 1024;
+const STALE_SECONDS = 120;
+
+describe('completingUntil', () => {
+  const electedAt = new Date('2026-01-02T11:59:00.000Z');
+
+  it('keeps a completing session alive for the stale window when it would expire sooner', () => {
+    // Prepare: one minute of life left.
+    const session = aSession({ expiresAt: epochSeconds(electedAt) + 60 });
+
+    // Act & Assess
+    expect(completingUntil(session, electedAt, STALE_SECONDS)).toBe(
+      epochSeconds(electedAt) + STALE_SECONDS,
+    );
+  });
+
+  it('never shortens a session that lives longer', () => {
+    // Prepare
+    const session = aSession({ expiresAt: epochSeconds(electedAt) + 3600 });
+
+    // Act & Assess
+    expect(completingUntil(session, electedAt, STALE_SECONDS)).toBe(session.expiresAt);
+  });
+});
+
+describe('completeUpload election', () => {
+  /** A session whose 4 chunks are recorded and stored; listing the parts takes `listingSeconds`. */
+  function fixture(listingSeconds: number) {
+    let clock = new Date('2026-01-02T11:59:50.000Z');
+    const session: UploadSession = aSession({
+      status: 'uploading',
+      expiresAt: epochSeconds(clock) + 5,
+      uploadedChunks: new Set([0, 1, 2, 3]),
+      chunksUploaded: 4,
+      uploadedBytes: 16 * MIB,
+    });
+    const parts: StoredPart[] = [5, 5, 5, 1].map((mib, i) => ({
+      partNumber: i + 1,
+      size: mib * MIB,
+      etag: `"etag-${i + 1}"`,
+      lastModified: clock,
+    }));
+    const elections: { now: Date; keepUntil: number }[] = [];
+    const ledger = {
+      getSession: async () => session,
+      // Like the real condition: only an open session, judged at the time the request sends.
+      beginCompletion: async (_id, _token, now, _staleBefore, keepUntil) => {
+        elections.push({ now, keepUntil });
+        return now.getTime() < session.expiresAt * 1000;
+      },
+      finishCompletion: async () => {},
+      releaseLiveSlot: async () => {},
+    } as Partial<SessionLedger> as SessionLedger;
+    const storage = {
+      listParts: async () => {
+        clock = new Date(clock.getTime() + listingSeconds * 1000);
+        return parts;
+      },
+      completeMultipartUpload: async () => {},
+      describeObject: async () => ({ size: 16 * MIB, etag: '"object"', checksum: null }),
+    } as Partial<UploadStorage> as UploadStorage;
+    const deps = {
+      ledger,
+      storage,
+      clock: { now: () => clock },
+      ids: { newId: () => 'token-1' },
+      policy: { completionStaleSeconds: STALE_SECONDS, completionWaitMs: 1000 },
+      sleep: async () => {},
+      events: { initiated() {}, completed() {}, failed() {}, cancelled() {} },
+    } as unknown as UploadDeps;
+    return { deps, session, elections, now: () => clock };
+  }
+
+  it('is judged against the clock after the parts were listed: too late is SESSION_EXPIRED', async () => {
+    // Prepare: the listing outlasts the 5 s the session had left.
+    const { deps, session, elections, now } = fixture(10);
+
+    // Act
+    const outcome = completeUpload(deps, { userId: session.userId, sessionId: session.id });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
+    expect(elections).toHaveLength(1);
+    expect(elections[0]?.now).toEqual(now());
+  });
+
+  it('asks the ledger to keep the completing session past its expiry', async () => {
+    // Prepare
+    const { deps, session, elections } = fixture(1);
+
+    // Act
+    const file = await completeUpload(deps, { userId: session.userId, sessionId: session.id });
+
+    // Assess
+    expect(file).toMatchObject({ status: 'uploaded', size: 16 * MIB });
+    expect(elections[0]?.keepUntil).toBe(epochSeconds(elections[0]?.now as Date) + STALE_SECONDS);
+  });
+});
