@@ -1,21 +1,11 @@
-/**
- * The long form of the load test: many sessions in parallel through the local API on the
- * embedded emulator (every request on loopback), bounded by a hard deadline. Prints the table of
- * every route, writes bench/results/load.json and load.md, and prints one JSON object as the last
- * stdout line. Exits 1 when any request failed, any file's bytes differ, or the deadline hit.
- *
- *   npm run bench:load -- --sessions 240 --parallelism 24 --deadline-s 240
- *
- * Every flag can also be set in the environment: --max-size is LOAD_MAX_SIZE, and so on.
- */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { issueToken } from '../local/auth.ts';
 import { startLocalStack } from '../local/local-stack.ts';
+import { emulatorVersion, useEmbeddedEmulator } from './emulated-env.ts';
 import { runLoad } from './load/generator.ts';
 import { markdownReport, routeFigures, textReport } from './load/report.ts';
 import { MIB, note, round } from './upload/support.ts';
@@ -57,29 +47,8 @@ function readSettings(): Record<Flag, number> {
 
 async function main(): Promise<void> {
   const flags = readSettings();
-  // A fresh table and bucket on a fresh embedded emulator, whatever the shell points at.
-  const suffix = randomUUID().slice(0, 8);
-  const env = process.env;
-  for (const name of [
-    'AWS_ENDPOINT_URL',
-    'AWS_ENDPOINT_URL_S3',
-    'AWS_ENDPOINT_URL_DYNAMODB',
-    'AWS_PROFILE',
-    'AWS_SESSION_TOKEN',
-  ])
-    delete env[name];
-  Object.assign(env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    UPLOADS_TABLE: `uploads-load-${suffix}`,
-    UPLOADS_BUCKET: `uploads-load-${suffix}`,
-    POWERTOOLS_LOG_LEVEL: 'ERROR', // one access-log line per request would flood stdout
-    POWERTOOLS_METRICS_DISABLED: 'true', // so would one EMF metrics line per request
-  });
-  const moto = /^moto\S*==(\S+)/m.exec(
-    await readFile(join(ROOT, 'local', 'requirements-emulator.txt'), 'utf8'),
-  )?.[1];
+  useEmbeddedEmulator('uploads-load');
+  const moto = await emulatorVersion();
 
   note('starting the emulator and the local API (port 0)');
   const stack = await startLocalStack({ port: 0, log: (line) => note(`emulator: ${line}`) });

@@ -1,19 +1,4 @@
-/**
- * The upload benchmarks, on the embedded emulator (moto) and the local API server, in one run:
- *
- *   1. throughput of the SDK (through the API) against @aws-sdk/lib-storage (direct multipart)
- *      on the same 256 MiB file, 8 MiB parts, concurrency 4, two alternating runs each;
- *   2. API calls per chunk made by the SDK in those runs (counted in its injectable fetch);
- *   3. peak RSS of the CLI uploading 1 GiB (its whole process tree, sampled from /proc);
- *   4. p50/p99 latency of every route over small sessions, one request at a time.
- *
- * Prints tables, writes bench/results/upload.json and upload.md, and prints one JSON object as
- * the last stdout line. Bundle sizes are a separate benchmark: `npm run bench:bundles`.
- *
- *   npm run bench
- */
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +6,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { buildCli } from '../client/cli/build.ts';
 import { issueToken } from '../local/auth.ts';
 import { startLocalStack } from '../local/local-stack.ts';
+import { emulatorVersion, useEmbeddedEmulator } from './emulated-env.ts';
 import {
   CLI_PROCESS,
   type CliRssResult,
@@ -300,32 +286,9 @@ function latencySection(routes: readonly RouteLatency[]) {
 
 async function main(): Promise<void> {
   const began = performance.now();
-  // A fresh table and bucket on a fresh embedded emulator, whatever the shell points at: every
-  // request of this benchmark stays on 127.0.0.1 and no real credentials are ever used.
-  const suffix = randomUUID().slice(0, 8);
-  const env = process.env;
-  for (const name of [
-    'AWS_ENDPOINT_URL',
-    'AWS_ENDPOINT_URL_S3',
-    'AWS_ENDPOINT_URL_DYNAMODB',
-    'AWS_PROFILE',
-    'AWS_SESSION_TOKEN',
-  ])
-    delete env[name];
-  Object.assign(env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    UPLOADS_TABLE: `uploads-bench-${suffix}`,
-    UPLOADS_BUCKET: `uploads-bench-${suffix}`,
-    POWERTOOLS_LOG_LEVEL: 'ERROR', // one access-log line per request would flood stdout
-    POWERTOOLS_METRICS_DISABLED: 'true', // and so would one metrics line
-  });
-  const bucket = env.UPLOADS_BUCKET as string;
-  const region = env.AWS_REGION as string;
-  const moto = /^moto\S*==(\S+)/m.exec(
-    await readFile(join(ROOT, 'local', 'requirements-emulator.txt'), 'utf8'),
-  )?.[1];
+  const { bucket } = useEmbeddedEmulator('uploads-bench');
+  const region = process.env.AWS_REGION as string;
+  const moto = await emulatorVersion();
 
   note('starting the emulator and the local API (port 0)');
   const stack = await startLocalStack({ port: 0, log: (line) => note(`emulator: ${line}`) });

@@ -1,28 +1,10 @@
 import { Agent, request } from 'node:http';
 import type { z } from 'zod';
 import * as S from '../../../src/http/schemas.ts';
+import { CONTRACT_STATUS } from '../../support/contract-errors.ts';
 
-/** The error table of the HTTP contract (/work/shared/API.md, "Errors"): code -> status. */
-export const CONTRACT_ERRORS: Readonly<Record<string, number>> = {
-  VALIDATION_ERROR: 400,
-  UNAUTHORIZED: 401,
-  SESSION_NOT_FOUND: 404,
-  CHUNK_NOT_UPLOADED: 404,
-  CHUNKS_MISSING: 409,
-  INVALID_STATE: 409,
-  COMPLETION_IN_PROGRESS: 409,
-  IDEMPOTENCY_KEY_REUSED: 409,
-  SESSION_EXPIRED: 410,
-  SESSION_CANCELLED: 410,
-  FILE_TOO_LARGE: 413,
-  UNSUPPORTED_CONTENT_TYPE: 415,
-  CHUNK_SIZE_MISMATCH: 422,
-  ETAG_MISMATCH: 422,
-  CHECKSUM_REQUIRED: 422,
-  TOO_MANY_ACTIVE_UPLOADS: 429,
-  STORAGE_UNAVAILABLE: 503,
-  INTERNAL_ERROR: 500,
-};
+/** The error table of the HTTP contract: code -> status. */
+export const CONTRACT_ERRORS: Readonly<Record<string, number>> = CONTRACT_STATUS;
 
 /** The `data` each route answers with on success (as the OpenAPI document declares it). */
 const SUCCESS_DATA: Readonly<Record<string, z.ZodType>> = {
