@@ -1,5 +1,5 @@
 import { describe, type FetchLike, type UploadApiClient } from './api.ts';
-import { UploadStorageError } from './errors.ts';
+import { UploadApiError, UploadStorageError } from './errors.ts';
 import { type ChunkHasher, sha256Base64 } from './hash.ts';
 import { type ChunkLayout, chunkRange, expiresSoon, planSignBatch } from './plan.ts';
 import { isRetryableStatus, type ResolvedRetryOptions, retryDelay, sleep } from './retry.ts';
@@ -157,9 +157,19 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
   const send = async (item: ReadyChunk, buffer: Uint8Array<ArrayBuffer> | undefined) => {
     const n = item.signed.chunkNumber;
     const bytes = await readChunk(plan, n, buffer);
-    const etag = await store(n, bytes, item);
-    const body = item.checksum ? { etag, checksumSha256: item.checksum } : { etag };
-    await plan.api.recordChunk(plan.sessionId, n, body, { signal });
+    for (let attempt = 1; ; attempt++) {
+      const etag = await store(n, bytes, item);
+      const body = item.checksum ? { etag, checksumSha256: item.checksum } : { etag };
+      try {
+        await plan.api.recordChunk(plan.sessionId, n, body, { signal });
+        break;
+      } catch (error) {
+        // Storage holds other bytes for this part than our last PUT: an earlier attempt that
+        // looked failed landed after it. Sending the chunk again makes ours the stored one.
+        const stale = error instanceof UploadApiError && error.code === 'ETAG_MISMATCH';
+        if (!stale || attempt >= ETAG_MISMATCH_RESENDS) throw error;
+      }
+    }
     plan.onChunk(n, bytes.length);
   };
 
@@ -187,6 +197,9 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
   if (failure) throw failure.error;
   if (plan.signal?.aborted) throw plan.signal.reason;
 }
+
+/** How many times a chunk is sent when storage keeps holding other bytes for it. */
+const ETAG_MISMATCH_RESENDS = 3;
 
 /** A buffer of one chunk, when the source can read into one (else every read allocates). */
 function chunkBuffer(plan: TransferPlan): Uint8Array<ArrayBuffer> | undefined {

@@ -12,7 +12,12 @@ const json = (data: unknown, status = 200) =>
   });
 
 /** An in-memory API and storage behind one fetch, recording what the pipeline does. */
-function fakeBackend(storageAnswer: (chunk: number, attempt: number) => number = () => 200) {
+function fakeBackend(
+  storageAnswer: (chunk: number, attempt: number) => number = () => 200,
+  /** Chunks whose first record answers 422 ETAG_MISMATCH (storage held other bytes). */
+  staleOnce: readonly number[] = [],
+) {
+  const stale = new Set(staleOnce);
   const log = {
     signCalls: [] as number[][],
     puts: [] as {
@@ -50,6 +55,8 @@ function fakeBackend(storageAnswer: (chunk: number, attempt: number) => number =
     }
     const record = /\/chunks\/(\d+)$/.exec(pathname);
     if (record && init?.method === 'PUT') {
+      if (stale.delete(Number(record[1])))
+        return json({ success: false, error: { code: 'ETAG_MISMATCH', message: 'stale' } }, 422);
       log.recorded.push(Number(record[1]));
       return json({ chunkNumber: Number(record[1]) });
     }
@@ -198,6 +205,18 @@ describe('transferChunks', () => {
     expect(backend.log.signCalls).toContainEqual([2]);
     expect(backend.log.recorded.sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(backend.log.puts.filter((p) => p.chunk === 3)).toHaveLength(3);
+  });
+
+  it('sends a chunk again when storage holds other bytes than its last PUT (ETAG_MISMATCH)', async () => {
+    // Arrange
+    const backend = fakeBackend(() => 200, [2]);
+
+    // Act
+    await transferChunks(plan(backend, { fileSize: 50, chunkSize: 10 }));
+
+    // Assess
+    expect(backend.log.puts.filter((p) => p.chunk === 2)).toHaveLength(2);
+    expect(backend.log.recorded.sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('stops every worker at the first failure and throws it', async () => {
