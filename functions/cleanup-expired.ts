@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { createS3Client } from '../src/adapters/aws-clients.ts';
 import { S3UploadStorage } from '../src/adapters/s3-upload-storage.ts';
 import { StorageUnavailableError } from '../src/domain/errors.ts';
+import { releaseStorage } from '../src/domain/release-storage.ts';
 import { decideExpiredSession } from './commons/expired-sessions.ts';
 import { redactingReplacer } from './commons/log-redaction.ts';
 import { METRIC, metrics, publishMetrics } from './commons/upload-metrics.ts';
@@ -77,10 +78,7 @@ async function cleanUp(record: DynamoDBRecord): Promise<DynamoDBBatchItemFailure
   }
   try {
     // Idempotent: an upload already aborted or completed counts as released.
-    await storage.abortMultipartUpload(key, uploadId);
-    // A completion that assembled the object but never recorded it leaves it under the session's
-    // own key: nothing else can refer to it, so it goes too (a no-op when there is none).
-    await storage.deleteObject(key);
+    await releaseStorage(storage, { key, uploadId });
     logger.info('expired session cleaned up', { ...fields, outcome: 'aborted' });
     if (UNFINISHED.has(status)) metrics.addMetric(METRIC.expired, MetricUnit.Count, 1);
     return undefined;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, type MockInstance, v
 import { type ApiClient, chunksOf, sha256 } from '../support/api-client.ts';
 import { sessionImage, streamRecord } from '../support/dynamodb-stream.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { hookSdk, serviceError } from '../support/sdk-hooks.ts';
+import { hookHandlers, serviceError } from '../support/sdk-hooks.ts';
 
 const MIB = 1024 * 1024;
 const endpoint = inject('awsEndpoint');
@@ -106,8 +106,7 @@ describe.skipIf(!endpoint)('logs and metrics of a busy session', () => {
     const doomed = await alice.initiate({ fileName: 'doomed.bin', fileSize: 10 });
     const doomedId = doomed.body.data.id as string;
     await alice.sendChunk(doomedId, 0, randomBytes(10));
-    const { awsClients } = await import('../../functions/commons/dependencies.ts');
-    const hooks = hookSdk(awsClients);
+    const hooks = await hookHandlers();
     // The upload is aborted behind the API's back; S3 then answers NoSuchUpload (moto answers an
     // HTML 500 for a completed-after-abort upload, so the hook gives S3's answer itself).
     const stopLosing = hooks.use(async (call, send) => {

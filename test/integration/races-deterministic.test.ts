@@ -12,7 +12,7 @@ import {
   sessionItem,
   WRITE,
 } from '../support/race-kit.ts';
-import { hookSdk, type SdkHooks, serviceError } from '../support/sdk-hooks.ts';
+import { hookHandlers, type SdkHooks, serviceError } from '../support/sdk-hooks.ts';
 
 /**
  * Each race is forced into one exact interleaving: operation A is paused at a chosen AWS call,
@@ -25,8 +25,7 @@ let hooks: SdkHooks;
 
 beforeAll(async () => {
   harness = await startHarness();
-  const { awsClients } = await import('../../functions/commons/dependencies.ts');
-  hooks = hookSdk(awsClients);
+  hooks = await hookHandlers();
   alice = await harness.as('alice');
 });
 afterEach(() => hooks.clear());

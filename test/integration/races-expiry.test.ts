@@ -15,7 +15,7 @@ import {
   sessionItem,
   WRITE,
 } from '../support/race-kit.ts';
-import { hookSdk, type SdkHooks } from '../support/sdk-hooks.ts';
+import { hookHandlers, type SdkHooks } from '../support/sdk-hooks.ts';
 
 /**
  * Operations held at an AWS call until their session's `expiresAt` has passed, then released.
@@ -28,8 +28,7 @@ let hooks: SdkHooks;
 
 beforeAll(async () => {
   harness = await startHarness({ SESSION_TTL_SECONDS: String(TTL_SECONDS) });
-  const { awsClients } = await import('../../functions/commons/dependencies.ts');
-  hooks = hookSdk(awsClients);
+  hooks = await hookHandlers();
   alice = await harness.as('alice');
 });
 afterEach(() => hooks.clear());

@@ -9,7 +9,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, sha256, sha256Hex } from '../support/api-client.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { hookSdk, networkError, type SdkCall, type SdkHooks } from '../support/sdk-hooks.ts';
+import { hookHandlers, networkError, type SdkCall, type SdkHooks } from '../support/sdk-hooks.ts';
 import { expectUnavailable, OUTAGES } from '../support/storage-faults.ts';
 
 const MIB = 1024 * 1024;
@@ -18,8 +18,7 @@ let hooks: SdkHooks;
 
 beforeAll(async () => {
   harness = await startHarness({ COMPLETION_WAIT_MS: '300', POWERTOOLS_LOG_LEVEL: 'SILENT' });
-  const { awsClients } = await import('../../functions/commons/dependencies.ts');
-  hooks = hookSdk(awsClients);
+  hooks = await hookHandlers();
 });
 afterEach(() => hooks.clear());
 afterAll(() => harness?.close());

@@ -1,15 +1,14 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { describeFaultTable } from '../support/fault-table.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { hookSdk, type SdkHooks } from '../support/sdk-hooks.ts';
+import { hookHandlers, type SdkHooks } from '../support/sdk-hooks.ts';
 
 let harness: Harness;
 let hooks: SdkHooks;
 
 beforeAll(async () => {
   harness = await startHarness({ COMPLETION_WAIT_MS: '300', POWERTOOLS_LOG_LEVEL: 'SILENT' });
-  const { awsClients } = await import('../../functions/commons/dependencies.ts');
-  hooks = hookSdk(awsClients);
+  hooks = await hookHandlers();
 });
 afterEach(() => hooks.clear());
 afterAll(() => harness?.close());

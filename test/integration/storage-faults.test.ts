@@ -8,7 +8,7 @@ import {
   type Scenario,
 } from '../support/fault-table.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { hookSdk, type SdkHooks, serviceError } from '../support/sdk-hooks.ts';
+import { hookHandlers, type SdkHooks, serviceError } from '../support/sdk-hooks.ts';
 import {
   expectSafeError,
   expectUnavailable,
@@ -21,8 +21,7 @@ let hooks: SdkHooks;
 
 beforeAll(async () => {
   harness = await startHarness({ COMPLETION_WAIT_MS: '300', POWERTOOLS_LOG_LEVEL: 'SILENT' });
-  const { awsClients } = await import('../../functions/commons/dependencies.ts');
-  hooks = hookSdk(awsClients);
+  hooks = await hookHandlers();
 });
 afterEach(() => hooks.clear());
 afterAll(() => harness?.close());

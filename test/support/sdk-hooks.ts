@@ -95,3 +95,12 @@ export function gate(): { opened: Promise<void>; open(): void } {
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
 }
+
+/**
+ * Hooks the SDK clients of the handlers loaded in this test process (after `startHarness`, whose
+ * environment they read at import).
+ */
+export async function hookHandlers(): Promise<SdkHooks> {
+  const { awsClients } = await import('../../functions/commons/dependencies.ts');
+  return hookSdk(awsClients);
+}

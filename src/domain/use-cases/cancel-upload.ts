@@ -1,5 +1,6 @@
 import type { UploadDeps } from '../deps.ts';
 import { UploadError } from '../errors.ts';
+import { releaseStorage } from '../release-storage.ts';
 import { effectiveStatus, type UploadSession } from '../session.ts';
 import { loadOwnedSession, stateError } from '../session-guards.ts';
 
@@ -36,9 +37,8 @@ export async function cancelUpload(
 }
 
 async function releaseParts(deps: UploadDeps, session: UploadSession): Promise<void> {
-  await deps.storage.abortMultipartUpload(session.key, session.uploadId);
   // A completion that assembled the object but lost its ledger write hands the session back
-  // open: the key is this session's alone, so an object there is an orphan of that attempt.
-  await deps.storage.deleteObject(session.key);
+  // open, so an object may stand under its key: it goes with the parts.
+  await releaseStorage(deps.storage, session);
   await deps.ledger.releaseLiveSlot(session.userId, session.id);
 }

@@ -82,6 +82,17 @@ async function openUpload(userId: string) {
   return { id, userId, key, uploadId, etag: part.ETag as string };
 }
 
+/** Completes the upload straight in storage, as a completion does before its ledger write. */
+const assemble = (upload: Awaited<ReturnType<typeof openUpload>>) =>
+  s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: bucket,
+      Key: upload.key,
+      UploadId: upload.uploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: upload.etag }] },
+    }),
+  );
+
 const listParts = (key: string, uploadId: string) =>
   s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
 
@@ -163,14 +174,7 @@ describe('cleanup of sessions deleted by TTL', () => {
   it("leaves an uploaded session's object untouched", async () => {
     // Prepare
     const upload = await openUpload('dave');
-    await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: upload.key,
-        UploadId: upload.uploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: upload.etag }] },
-      }),
-    );
+    await assemble(upload);
     const record = streamRecord(sessionImage({ ...upload, status: 'uploaded' }));
 
     // Act
@@ -185,14 +189,7 @@ describe('cleanup of sessions deleted by TTL', () => {
   it('deletes an object a completion assembled but never recorded before the session expired', async () => {
     // Prepare: storage assembled the object, the ledger still says uploading.
     const upload = await openUpload('frank');
-    await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: upload.key,
-        UploadId: upload.uploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: upload.etag }] },
-      }),
-    );
+    await assemble(upload);
     const record = streamRecord(sessionImage({ ...upload, status: 'uploading' }));
 
     // Act
