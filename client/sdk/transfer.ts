@@ -61,7 +61,8 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
     stop.abort(error);
   };
 
-  const signerBuffer = chunkBuffer(plan);
+  // Only hashing reads a chunk in the signer: without checksums it needs no buffer.
+  const signerBuffer = plan.checksum === 'SHA256' ? chunkBuffer(plan) : undefined;
   const checksumOf = async (chunkNumber: number): Promise<string | undefined> => {
     if (plan.checksum !== 'SHA256') return undefined;
     return (plan.sha256 ?? sha256Base64)(await readChunk(plan, chunkNumber, signerBuffer));

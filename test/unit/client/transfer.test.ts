@@ -185,6 +185,27 @@ describe('transferChunks', () => {
     expect(backend.log.puts.find((p) => p.chunk === 40)?.bytes).toBe(3);
   });
 
+  it('allocates no hashing buffer when chunks carry no checksum', async () => {
+    // Arrange
+    const backend = fakeBackend();
+    const src = bufferedSource(40 * 10);
+
+    // Act
+    await transferChunks(
+      plan(backend, {
+        fileSize: src.size,
+        chunkSize: 10,
+        concurrency: 3,
+        source: src,
+        checksum: 'NONE',
+      }),
+    );
+
+    // Assess
+    expect(src.buffers.size).toBe(3);
+    expect(backend.log.puts).toHaveLength(40);
+  });
+
   it('signs at most 100 chunks per call and sends no checksum header without checksums', async () => {
     const backend = fakeBackend();
     await transferChunks(
