@@ -33,8 +33,14 @@ export function useEmbeddedEmulator(prefix: string): { table: string; bucket: st
   return { table: name, bucket: name };
 }
 
-/** The pinned moto version (local/requirements-emulator.txt), for the report. */
-export async function emulatorVersion(): Promise<string | undefined> {
-  const pins = await readFile(join(ROOT, 'local', 'requirements-emulator.txt'), 'utf8');
-  return /^moto\S*==(\S+)/m.exec(pins)?.[1];
+const pinned = async (file: string, pkg: string): Promise<string> => {
+  const pins = await readFile(join(ROOT, 'local', file), 'utf8');
+  return new RegExp(`^${pkg}\\S*==(\\S+)`, 'm').exec(pins)?.[1] ?? '?';
+};
+
+/** The pinned emulator versions, for the report: `LocalStack x (S3), moto y (DynamoDB)`. */
+export async function emulatorVersion(): Promise<string> {
+  const localstack = await pinned('requirements-localstack.txt', 'localstack-core');
+  const moto = await pinned('requirements-moto.txt', 'moto');
+  return `LocalStack ${localstack} (S3), moto ${moto} (DynamoDB)`;
 }

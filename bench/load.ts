@@ -53,7 +53,9 @@ async function main(): Promise<void> {
   note('starting the emulator and the local API (port 0)');
   const stack = await startLocalStack({ port: 0, log: (line) => note(`emulator: ${line}`) });
   try {
-    note(`API ${stack.apiUrl}, emulator ${stack.awsEndpoint}`);
+    note(
+      `API ${stack.apiUrl}, S3 ${stack.storage.s3Endpoint}, DynamoDB ${stack.storage.dynamodbEndpoint}`,
+    );
     const interrupt = new AbortController();
     process.once('SIGINT', () => interrupt.abort(new Error('interrupted')));
     let done = 0;
@@ -86,11 +88,11 @@ async function main(): Promise<void> {
       'Each completed file is downloaded and its SHA-256 compared with the bytes sent. No retries: every failure counts. ' +
       'Latency is client wall time per request (nearest-rank percentiles over answered requests); req/s is answered requests over the run wall time.';
     const intro =
-      `Node ${process.version}, ${cpus().length} CPUs, ${round(totalmem() / 1024 ** 3, 0)} GiB RAM; moto ${moto ?? '?'} (embedded emulator) ` +
+      `Node ${process.version}, ${cpus().length} CPUs, ${round(totalmem() / 1024 ** 3, 0)} GiB RAM; ${moto} (embedded emulators) ` +
       'and the API server in this process, every request on 127.0.0.1.';
     const notes = [
-      'The API server runs in this process (as local/local-stack.ts starts it), sharing its event loop with the generator, and moto serves S3 and DynamoDB on the same 2 cores: the latencies are those of a saturated emulator, not of Lambda and AWS.',
-      'moto keeps every object in memory and does not verify signatures or checksums.',
+      'The API server runs in this process (as local/local-stack.ts starts it), sharing its event loop with the generator, and LocalStack (S3) and moto (DynamoDB) run on the same 2 cores: the latencies are those of a saturated emulator, not of Lambda and AWS.',
+      'LocalStack verifies signatures and checksums like S3; both emulators keep their state locally.',
       'Handler logs are at ERROR level and metrics are disabled (POWERTOOLS_METRICS_DISABLED) so that stdout carries only results.',
     ];
     console.log(`${intro}\n${detail}\n\n${textReport(result)}`);
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       node: process.version,
       machine: { cpus: cpus().length, totalMemGiB: round(totalmem() / 1024 ** 3, 1) },
-      emulator: { moto },
+      emulator: { versions: moto },
       settings: { ...result.settings, apiUrl: undefined },
       summary: finalLine,
       totals: result.totals,

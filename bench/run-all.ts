@@ -115,7 +115,7 @@ function throughputSection(runs: readonly ThroughputRun[]) {
       `${FILE_SIZE / MIB} MiB random file, ${PART_SIZE / MIB} MiB parts, concurrency ${CONCURRENCY}; ` +
       `${RUNS} runs of each, alternating, SDK first, after an untimed ${WARMUP_SIZE / MIB} MiB warm-up of each. ` +
       'SDK: uploadFile with its default SHA-256 chunk checksums, no resume store, through the local API. ' +
-      'lib-storage: Upload of a file stream with an S3Client (forcePathStyle, requestChecksumCalculation WHEN_REQUIRED) on the same moto endpoint. ' +
+      'lib-storage: Upload of a file stream with an S3Client (forcePathStyle, requestChecksumCalculation WHEN_REQUIRED) on the same LocalStack endpoint. ' +
       'MB/s = file size / wall time from the first request to the finished object.',
     header: ['client', 'run', 'seconds', 'MB/s'],
     rows: runs.map((r) => [
@@ -294,8 +294,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({ port: 0, log: (line) => note(`emulator: ${line}`) });
   const dir = await mkdtemp(join(tmpdir(), 'upload-bench-'));
   try {
-    if (!stack.emulator) throw new Error('expected the embedded emulator');
-    note(`API ${stack.apiUrl}, emulator ${stack.awsEndpoint}, files in ${dir}`);
+    note(`API ${stack.apiUrl}, S3 ${stack.storage.s3Endpoint}, files in ${dir}`);
 
     // 1 + 2: throughput and API calls per chunk.
     const file = join(dir, 'throughput-256MiB.bin');
@@ -306,7 +305,7 @@ async function main(): Promise<void> {
     const base = {
       apiUrl: stack.apiUrl,
       token: await issueToken('bench-sdk'),
-      awsEndpoint: stack.awsEndpoint,
+      awsEndpoint: stack.storage.s3Endpoint,
       region,
       bucket,
       partSize: PART_SIZE,
@@ -359,7 +358,7 @@ async function main(): Promise<void> {
       await rm(rssFile, { force: true });
     }
     if (cli.record) {
-      const s3 = directS3Client({ awsEndpoint: stack.awsEndpoint, region });
+      const s3 = directS3Client({ awsEndpoint: stack.storage.s3Endpoint, region });
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: cli.record.key }));
       s3.destroy();
     }
@@ -380,7 +379,7 @@ async function main(): Promise<void> {
     const durationS = round((performance.now() - began) / 1000, 1);
     const intro = [
       `Node ${process.version}, ${cpus().length} CPUs, ${round(totalmem() / 1024 ** 3, 0)} GiB RAM; ` +
-        `moto ${moto ?? '?'} (embedded emulator) on ${stack.awsEndpoint}; the API server in this process on ${stack.apiUrl}.`,
+        `${moto} (embedded emulators); the API server in this process on ${stack.apiUrl}.`,
       'MB = MiB = 1,048,576 bytes.',
     ];
     const sections = [throughput.section, calls.section, rss.section, latency.section];
@@ -388,12 +387,12 @@ async function main(): Promise<void> {
     for (const section of sections) console.log(`\n${sectionText(section)}`);
 
     const notes = [
-      'The API server runs in the benchmark process (as local/local-stack.ts starts it), so the SDK shares its event loop with the handlers, and moto serves S3 and DynamoDB for both on the same 2 cores; in AWS the control plane runs in Lambda.',
+      'The API server runs in the benchmark process (as local/local-stack.ts starts it), so the SDK shares its event loop with the handlers, and LocalStack (S3) and moto (DynamoDB) serve both on the same 2 cores; in AWS the control plane runs in Lambda.',
       'lib-storage talks to S3 directly with credentials: no control plane, no per-part verification (ListParts) or ledger write, no checksums (WHEN_REQUIRED).',
       'The SDK records every chunk after its PUT (the server verifies it with ListParts and a conditional DynamoDB write), so each worker waits one record round trip per chunk.',
       'Handler logs are at ERROR level (POWERTOOLS_LOG_LEVEL) so that stdout carries only results.',
       'peakRssMB is the sum of the VmHWM of every process of the CLI tree (the CLI runs as `npm run cli` runs it: one Node process on the CLI built into one JavaScript file); uploaderPeakRssMB is the CLI process alone.',
-      'moto does not verify signatures or checksums and keeps objects in memory: these are emulator numbers, for comparing the two clients, not S3 numbers.',
+      'LocalStack verifies signatures and checksums like S3 but keeps objects on local disk and in memory: these are emulator numbers, for comparing the two clients, not S3 numbers.',
     ];
     const finalLine = {
       sdkMBps: throughput.summary.sdkMBps,
@@ -429,7 +428,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       node: process.version,
       machine: { cpus: cpus().length, totalMemGiB: round(totalmem() / 1024 ** 3, 1) },
-      emulator: { moto, endpoint: stack.awsEndpoint },
+      emulator: { versions: moto, s3Endpoint: stack.storage.s3Endpoint },
       units: 'MB = MiB = 1,048,576 bytes; times in seconds or ms as named',
       goals: GOALS,
       summary: finalLine,

@@ -10,6 +10,7 @@ import type {
 import * as z from 'zod';
 import { createS3Client } from '../src/adapters/aws-clients.ts';
 import { S3UploadStorage } from '../src/adapters/s3-upload-storage.ts';
+import { serviceEndpoints } from '../src/config.ts';
 import { StorageUnavailableError } from '../src/domain/errors.ts';
 import { releaseStorage } from '../src/domain/release-storage.ts';
 import { decideExpiredSession } from './commons/expired-sessions.ts';
@@ -29,6 +30,7 @@ const EnvSchema = z.object({
   UPLOADS_BUCKET: z.string().min(1, 'UPLOADS_BUCKET must name the S3 bucket'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL: z.url().optional(),
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
 });
 
 function readEnv(env: Record<string, string | undefined>): z.output<typeof EnvSchema> {
@@ -40,7 +42,7 @@ function readEnv(env: Record<string, string | undefined>): z.output<typeof EnvSc
 
 const env = readEnv(process.env);
 const storage = new S3UploadStorage(
-  createS3Client({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL }),
+  createS3Client({ region: env.AWS_REGION, endpoint: serviceEndpoints(env).s3 }),
   env.UPLOADS_BUCKET,
 );
 const logger = new Logger({ serviceName: 'upload-api', jsonReplacerFn: redactingReplacer });

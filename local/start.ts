@@ -24,10 +24,17 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535)
 await assertPortFree(port);
 
 try {
-  const stack = await startLocalStack({ port, log: (line) => console.log(`[emulator] ${line}`) });
+  const stack = await startLocalStack({
+    port,
+    log: (line) => console.log(`[emulator] ${line}`),
+    allowMotoS3: true,
+  });
   const token = await issueToken('local-user');
+  const { storage } = stack;
+  if (storage.s3Warning) console.warn(`warning: ${storage.s3Warning}`);
   console.log(`
-Upload API running at ${stack.apiUrl}  (storage: ${stack.emulator ? `embedded moto at ${stack.awsEndpoint}` : stack.awsEndpoint})
+Upload API running at ${stack.apiUrl}
+Storage:              S3 ${storage.s3Engine} at ${storage.s3Endpoint}, DynamoDB at ${storage.dynamodbEndpoint} (in memory: lost on exit)
 OpenAPI document:     ${stack.apiUrl}/openapi.json
 
 Token for user "local-user" (npm run -s token -- <userId> makes others):
@@ -38,7 +45,7 @@ curl -s -X POST ${stack.apiUrl}/api/v1/uploads/initiate \\
   -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\
   -d '{"fileName":"hello.txt","fileSize":12,"checksum":"NONE"}'
 
-Ctrl-C stops the API and the emulator.`);
+Ctrl-C stops the API and the emulators.`);
   const shutdown = async (signal: string) => {
     console.log(`\n${signal}: shutting down`);
     await stack.stop();

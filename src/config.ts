@@ -11,6 +11,8 @@ const EnvSchema = z.object({
   UPLOADS_BUCKET: z.string().min(1, 'UPLOADS_BUCKET must name the S3 bucket'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL: z.url().optional(),
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
   DEFAULT_CHUNK_SIZE: z.coerce
     .number()
     .int()
@@ -38,9 +40,26 @@ export interface AppConfig {
   readonly bucketName: string;
   readonly region: string;
   /** Set for LocalStack, moto or any S3/DynamoDB-compatible endpoint; unset for real AWS. */
-  readonly endpoint: string | undefined;
+  readonly endpoints: ServiceEndpoints;
   readonly corsAllowedOrigins: readonly string[];
   readonly policy: UploadPolicy;
+}
+
+export interface ServiceEndpoints {
+  readonly s3: string | undefined;
+  readonly dynamodb: string | undefined;
+}
+
+/** As the AWS SDKs resolve them: the service's own variable first, then AWS_ENDPOINT_URL. */
+export function serviceEndpoints(env: {
+  AWS_ENDPOINT_URL?: string | undefined;
+  AWS_ENDPOINT_URL_S3?: string | undefined;
+  AWS_ENDPOINT_URL_DYNAMODB?: string | undefined;
+}): ServiceEndpoints {
+  return {
+    s3: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
+  };
 }
 
 export class ConfigError extends Error {
@@ -59,7 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tableName: e.UPLOADS_TABLE,
     bucketName: e.UPLOADS_BUCKET,
     region: e.AWS_REGION,
-    endpoint: e.AWS_ENDPOINT_URL,
+    endpoints: serviceEndpoints(e),
     corsAllowedOrigins: list(e.CORS_ALLOWED_ORIGINS),
     policy: {
       defaultChunkSize: e.DEFAULT_CHUNK_SIZE,

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createDocumentClient, createS3Client } from '../../src/adapters/aws-clients.ts';
+import {
+  createAssemblyS3Client,
+  createDocumentClient,
+  createS3Client,
+} from '../../src/adapters/aws-clients.ts';
 import { DynamoSessionLedger } from '../../src/adapters/dynamo-session-ledger.ts';
 import { S3UploadStorage } from '../../src/adapters/s3-upload-storage.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -14,15 +18,18 @@ export const config = loadConfig();
 
 export const logger = new Logger({ serviceName: 'upload-api', jsonReplacerFn: redactingReplacer });
 
+const s3Options = { region: config.region, endpoint: config.endpoints.s3 };
+
 /** The SDK clients every handler of this process shares (tests hook their middleware stacks). */
 export const awsClients = {
-  s3: createS3Client(config),
-  documents: createDocumentClient(config),
+  s3: createS3Client(s3Options),
+  s3Assembly: createAssemblyS3Client(s3Options),
+  documents: createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb }),
 };
 
 export const deps: UploadDeps = {
   ledger: new DynamoSessionLedger(awsClients.documents, config.tableName),
-  storage: new S3UploadStorage(awsClients.s3, config.bucketName),
+  storage: new S3UploadStorage(awsClients.s3, config.bucketName, awsClients.s3Assembly),
   clock: { now: () => new Date() },
   ids: { newId: () => randomUUID() },
   policy: config.policy,

@@ -16,17 +16,33 @@ export interface AwsClientOptions {
  */
 const DYNAMODB_TIMEOUTS = { connectionTimeout: 1_000, socketTimeout: 1_000 };
 const S3_TIMEOUTS = { connectionTimeout: 1_000, socketTimeout: 2_000 };
+/**
+ * CompleteMultipartUpload of many parts can take S3 minutes (it keeps the connection alive with
+ * whitespace) and emulators answer only at the end: its client waits 25 s of silence, twice at
+ * most, which fits the complete function's 60 s timeout (infra/upload-api-props.ts).
+ */
+export const ASSEMBLY_TIMEOUTS = { connectionTimeout: 1_000, socketTimeout: 25_000 };
+const ASSEMBLY_ATTEMPTS = 2;
 
-export function createS3Client(options: AwsClientOptions): S3Client {
+export function createS3Client(
+  options: AwsClientOptions,
+  timeouts: { connectionTimeout: number; socketTimeout: number } = S3_TIMEOUTS,
+  maxAttempts?: number,
+): S3Client {
   return new S3Client({
     region: options.region,
-    requestHandler: S3_TIMEOUTS,
+    requestHandler: timeouts,
+    ...(maxAttempts ? { maxAttempts } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     // Otherwise presigned URLs carry a default checksum (of an empty body) that breaks every PUT.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
+
+/** The S3 client for assembling objects: short connect, long wait for the answer. */
+export const createAssemblyS3Client = (options: AwsClientOptions): S3Client =>
+  createS3Client(options, ASSEMBLY_TIMEOUTS, ASSEMBLY_ATTEMPTS);
 
 export function createDocumentClient(options: AwsClientOptions): DynamoDBDocumentClient {
   const client = new DynamoDBClient({

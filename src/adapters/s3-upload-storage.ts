@@ -24,9 +24,11 @@ const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
 const MAX_PARTS_PER_PAGE = 1000;
 
 export class S3UploadStorage implements UploadStorage {
+  /** `assembly` sends CompleteMultipartUpload, which may take long (defaults to `s3`). */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly assembly: S3Client = s3,
   ) {}
 
   async createMultipartUpload(input: Parameters<UploadStorage['createMultipartUpload']>[0]) {
@@ -125,8 +127,8 @@ export class S3UploadStorage implements UploadStorage {
     uploadId: string,
     parts: readonly StoredPart[],
   ): Promise<void> {
-    await this.call((s3) =>
-      s3.send(
+    await this.call(() =>
+      this.assembly.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,

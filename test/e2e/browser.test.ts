@@ -12,7 +12,7 @@ import type { RunOptions, RunResult, SeenRequest } from './browser-page.ts';
 
 /**
  * The browser entry point of the SDK, bundled for the browser and run in headless Chromium: the
- * page, the API and storage (moto, path-style) are three origins, so every call crosses CORS as
+ * page, the API and storage (LocalStack, path-style) are three origins, so every call crosses CORS as
  * it would in production (the API allows the page origin; the bucket's CORS exposes ETag).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

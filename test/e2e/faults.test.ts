@@ -16,7 +16,7 @@ import { type Harness, startHarness } from '../support/harness.ts';
 import { counter, type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 
 const MIB = 1024 * 1024;
-const endpoint = inject('awsEndpoint');
+const endpoint = inject('s3Endpoint');
 
 let harness: Harness;
 let dir: string;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, type ApiResponse, sha256 } from '../support/api-client.ts';
@@ -139,14 +140,22 @@ describe('chunk verification', () => {
   });
 
   it('CHUNK_SIZE_MISMATCH when the stored part has another size', async () => {
+    // Storage refuses a short body on the presigned URL (it signs content-length), so the short
+    // part is written the only way left: straight to the multipart upload with credentials.
     const s = await newSession();
-    const signed = await alice.chunkUrls(s.id, [{ chunkNumber: 0 }]);
-    // The emulator does not enforce the signed content-length the way S3 does, so a short body lands.
-    const put = await fetch(signed.body.data.chunks[0].url, {
-      method: 'PUT',
-      body: new Uint8Array(99),
-    });
-    const res = await alice.record(s.id, 0, { etag: put.headers.get('etag') });
+    const session = await harness.db.send(
+      new GetCommand({ TableName: harness.table, Key: { PK: `SESSION#${s.id}`, SK: 'SESSION' } }),
+    );
+    const put = await harness.s3.send(
+      new UploadPartCommand({
+        Bucket: harness.bucket,
+        Key: s.key,
+        UploadId: session.Item?.uploadId,
+        PartNumber: 1,
+        Body: new Uint8Array(99),
+      }),
+    );
+    const res = await alice.record(s.id, 0, { etag: put.ETag });
     expectError(res, 422, 'CHUNK_SIZE_MISMATCH');
     expect(res.body.error.details).toMatchObject({ expectedSize: 100, actualSize: 99 });
   });

@@ -10,19 +10,35 @@ const MIB = 1024 * 1024;
 /** The routes' Lambda timeout (infra ROUTE_TIMEOUT): an answer must come before it. */
 const ROUTE_TIMEOUT_MS = 10_000;
 
-let proxy: TcpProxy;
+/** One proxy in front of each service: an outage takes S3 and DynamoDB away together. */
+const proxies: TcpProxy[] = [];
+const proxy = {
+  stop: () => Promise.all(proxies.map((p) => p.stop())),
+  hold: () => {
+    for (const p of proxies) p.hold();
+  },
+  resume: () => Promise.all(proxies.map((p) => p.resume())),
+};
 let harness: Harness;
 let alice: ApiClient;
 
 beforeAll(async () => {
-  proxy = await startTcpProxy(inject('awsEndpoint'));
-  // The handlers reach storage through the proxy; the harness's own s3/db clients do not.
-  harness = await startHarness({ AWS_ENDPOINT_URL: proxy.url, POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  const [s3, dynamodb] = await Promise.all([
+    startTcpProxy(inject('s3Endpoint')),
+    startTcpProxy(inject('dynamodbEndpoint')),
+  ]);
+  proxies.push(s3, dynamodb);
+  // The handlers reach storage through the proxies; the harness's own s3/db clients do not.
+  harness = await startHarness({
+    AWS_ENDPOINT_URL_S3: s3.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
   alice = await harness.as('alice');
 });
 afterAll(async () => {
   await harness?.close();
-  await proxy?.close();
+  await Promise.all(proxies.map((p) => p.close()));
 });
 
 async function timed(request: () => Promise<ApiResponse>) {

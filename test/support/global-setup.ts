@@ -1,22 +1,25 @@
 import type { TestProject } from 'vitest/node';
-import { type Emulator, startEmulator } from '../../local/emulator.ts';
+import { type Emulators, startEmulators } from '../../local/emulator.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    awsEndpoint: string;
+    s3Endpoint: string;
+    dynamodbEndpoint: string;
   }
 }
 
-let emulator: Emulator | undefined;
+let emulators: Emulators | undefined;
 
-/** One emulator for the whole run, unless AWS_ENDPOINT_URL points at LocalStack or real AWS. */
+/**
+ * One S3 (LocalStack, strict like S3) and one DynamoDB (moto) for the whole run, unless
+ * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL point elsewhere.
+ */
 export async function setup(project: TestProject): Promise<void> {
-  const configured = process.env.AWS_ENDPOINT_URL;
-  if (!configured)
-    emulator = await startEmulator({ log: (line) => console.log(`[emulator] ${line}`) });
-  project.provide('awsEndpoint', configured ?? emulator?.endpoint ?? '');
+  emulators = await startEmulators({ log: (line) => console.log(`[emulator] ${line}`) });
+  project.provide('s3Endpoint', emulators.s3Endpoint);
+  project.provide('dynamodbEndpoint', emulators.dynamodbEndpoint);
 }
 
 export async function teardown(): Promise<void> {
-  await emulator?.stop();
+  await emulators?.stop();
 }

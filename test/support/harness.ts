@@ -25,7 +25,7 @@ export interface Harness {
  */
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
-  const endpoint = inject('awsEndpoint');
+  const endpoints = { s3: inject('s3Endpoint'), dynamodb: inject('dynamodbEndpoint') };
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
@@ -34,15 +34,17 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     UPLOADS_BUCKET: `uploads-test-${suffix}`,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true', // one metrics line per request would flood the output
-    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...env,
   });
-  const aws = { region: process.env.AWS_REGION ?? 'us-east-1', endpoint: endpoint || undefined };
+  const region = process.env.AWS_REGION ?? 'us-east-1';
   const bucket = process.env.UPLOADS_BUCKET as string;
   const table = process.env.UPLOADS_TABLE as string;
-  const s3 = createS3Client(aws);
+  const s3 = createS3Client({ region, endpoint: endpoints.s3 });
+  const dynamodb = { region, endpoint: endpoints.dynamodb };
   await ensureBucket(s3, bucket);
-  await ensureTable(new DynamoDBClient(aws), table);
+  await ensureTable(new DynamoDBClient(dynamodb), table);
   const { startApiServer } = await import('../../local/server.ts');
   const server = await startApiServer({ port: 0 });
   return {
@@ -50,7 +52,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     bucket,
     table,
     s3,
-    db: createDocumentClient(aws) as DynamoDBDocumentClient,
+    db: createDocumentClient(dynamodb) as DynamoDBDocumentClient,
     as: async (userId) => new ApiClient(server.url, await issueToken(userId)),
     close: () => server.close(),
   };

@@ -40,8 +40,12 @@ export interface SdkHooks {
 
 const installed = new WeakMap<object, SdkHooks>();
 
-/** Installs the hook middleware once on each client (idempotent per client pair). */
-export function hookSdk(clients: { s3: HookedClient; documents: HookedClient }): SdkHooks {
+/** Installs the hook middleware once on each client (idempotent per client set). */
+export function hookSdk(clients: {
+  s3: HookedClient;
+  s3Assembly?: HookedClient;
+  documents: HookedClient;
+}): SdkHooks {
   const known = installed.get(clients.s3);
   if (known) return known;
   let current: SdkHook | undefined;
@@ -57,6 +61,7 @@ export function hookSdk(clients: { s3: HookedClient; documents: HookedClient }):
       { step: 'initialize', name: `testHook-${service}`, priority: 'high' },
     );
   add(clients.s3, 's3');
+  if (clients.s3Assembly) add(clients.s3Assembly, 's3');
   add(clients.documents, 'dynamodb');
   const hooks: SdkHooks = {
     use: (hook) => {

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     expect(config.tableName).toBe('uploads');
     expect(config.bucketName).toBe('uploads-bucket');
     expect(config.region).toBe('us-east-1');
-    expect(config.endpoint).toBeUndefined();
+    expect(config.endpoints).toEqual({ s3: undefined, dynamodb: undefined });
     expect(config.corsAllowedOrigins).toEqual(['*']);
     expect(config.policy).toMatchObject({
       defaultChunkSize: 5 * 1024 * 1024,
@@ -43,7 +43,22 @@ describe('loadConfig', () => {
     expect(config.policy.maxLiveSessionsPerUser).toBe(3);
     expect(config.policy.allowedContentTypes).toEqual(['image/*', 'application/pdf']);
     expect(config.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example']);
-    expect(config.endpoint).toBe('http://localhost:5000');
+    expect(config.endpoints).toEqual({
+      s3: 'http://localhost:5000',
+      dynamodb: 'http://localhost:5000',
+    });
+  });
+
+  it.each([
+    [{ AWS_ENDPOINT_URL_S3: 'http://s3:1' }, { s3: 'http://s3:1', dynamodb: undefined }],
+    [{ AWS_ENDPOINT_URL_DYNAMODB: 'http://db:2' }, { s3: undefined, dynamodb: 'http://db:2' }],
+    [
+      { AWS_ENDPOINT_URL: 'http://all:3', AWS_ENDPOINT_URL_S3: 'http://s3:1' },
+      { s3: 'http://s3:1', dynamodb: 'http://all:3' },
+    ],
+  ])('prefers the per-service endpoint over AWS_ENDPOINT_URL (%j)', (env, endpoints) => {
+    // Act & Assess
+    expect(loadConfig({ ...required, ...env }).endpoints).toEqual(endpoints);
   });
 
   it('names a missing UPLOADS_TABLE', () => {
@@ -68,6 +83,8 @@ describe('loadConfig', () => {
     ['URL_EXPIRY_SECONDS', '0'],
     ['MAX_ACTIVE_UPLOADS_PER_USER', '-1'],
     ['AWS_ENDPOINT_URL', 'not a url'],
+    ['AWS_ENDPOINT_URL_S3', 'not a url'],
+    ['AWS_ENDPOINT_URL_DYNAMODB', 'not a url'],
   ])('names a bad %s (%j)', (name, value) => {
     // Act
     const error = thrown(ConfigError, () => loadConfig({ ...required, [name]: value }));

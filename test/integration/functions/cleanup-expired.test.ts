@@ -27,7 +27,7 @@ import { sessionImage, streamRecord } from '../../support/dynamodb-stream.ts';
 
 type Handler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
-const endpoint = inject('awsEndpoint') || undefined;
+const endpoint = inject('s3Endpoint');
 const region = process.env.AWS_REGION ?? 'us-east-1';
 const bucket = `cleanup-test-${randomUUID().slice(0, 8)}`;
 let s3: S3Client;
@@ -53,7 +53,7 @@ beforeAll(async () => {
   handler = await coldStart({
     AWS_REGION: region,
     UPLOADS_BUCKET: bucket,
-    AWS_ENDPOINT_URL: endpoint,
+    AWS_ENDPOINT_URL_S3: endpoint,
     // Dev mode logs through the global console, where a spy can read the lines.
     POWERTOOLS_DEV: 'true',
     POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -212,7 +212,9 @@ describe('when storage is unreachable', () => {
     const userDelete = streamRecord(sessionImage({ ...upload, status: 'uploading' }), {
       userIdentity: null,
     });
-    const offline = await coldStart({ AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}` });
+    const offline = await coldStart({
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${await closedPort()}`,
+    });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
 
     try {
@@ -230,7 +232,7 @@ describe('when storage is unreachable', () => {
         error: { name: 'StorageUnavailableError' },
       });
     } finally {
-      await coldStart({ AWS_ENDPOINT_URL: endpoint });
+      await coldStart({ AWS_ENDPOINT_URL_S3: endpoint });
     }
   });
 
