@@ -9,7 +9,9 @@ export type Fault =
   /** Forwards, then closes the connection instead of answering: the effect happens, unseen. */
   | 'drop-after'
   /** Answers this instead of forwarding (the body is drained first). */
-  | { readonly status: number; readonly retryAfter?: string; readonly body?: string };
+  | { readonly status: number; readonly retryAfter?: string; readonly body?: string }
+  /** Forwards, then holds the answer this long before sending a byte of it (a slow server). */
+  | { readonly delayMs: number };
 
 export interface SeenRequest {
   readonly index: number;
@@ -32,15 +34,25 @@ export interface FaultProxy {
 const MAX_REQUESTS = 2000;
 const MAX_TAPPED_BODY = 64 * 1024;
 
+export interface FaultProxyOptions {
+  /** Closes itself after this long even if nobody calls close(). */
+  readonly lifetimeMs?: number;
+  /**
+   * Forwards the Host header as sent. Clients whose requests are signed for the proxy's own
+   * address (an SDK pointed at it) need this; URLs signed for the target need it rewritten.
+   */
+  readonly preserveHost?: boolean;
+}
+
 /**
  * A fault-injecting reverse proxy on 127.0.0.1 in front of `target`. `decide` picks a fault per
  * request. Bounded: bodies are streamed (only small ones are kept, for assertions), it answers 503
- * after MAX_REQUESTS, and it closes itself after `lifetimeMs` even if nobody calls close().
+ * after MAX_REQUESTS, and it closes itself after its lifetime even if nobody calls close().
  */
 export async function startFaultProxy(
   target: string,
   decide: (request: { method: string; url: string; index: number }) => Fault,
-  lifetimeMs = 120_000,
+  { lifetimeMs = 120_000, preserveHost = false }: FaultProxyOptions = {},
 ): Promise<FaultProxy> {
   const upstream = new URL(target);
   const seen: SeenRequest[] = [];
@@ -57,7 +69,12 @@ export async function startFaultProxy(
       method,
       url,
       headers: req.headers,
-      fault: typeof fault === 'string' ? fault : `status ${fault.status}`,
+      fault:
+        typeof fault === 'string'
+          ? fault
+          : 'delayMs' in fault
+            ? `delay ${fault.delayMs} ms`
+            : `status ${fault.status}`,
       body: '',
     };
     seen.push(entry);
@@ -69,7 +86,7 @@ export async function startFaultProxy(
       req.socket.destroy();
       return;
     }
-    if (typeof fault === 'object') {
+    if (typeof fault === 'object' && 'status' in fault) {
       req.resume();
       req.once('end', () => {
         res.writeHead(fault.status, {
@@ -86,7 +103,7 @@ export async function startFaultProxy(
         port: upstream.port,
         method,
         path: url,
-        headers: { ...req.headers, host: upstream.host },
+        headers: preserveHost ? req.headers : { ...req.headers, host: upstream.host },
       },
       (answer) => {
         if (fault === 'drop-after') {
@@ -94,8 +111,12 @@ export async function startFaultProxy(
           answer.once('end', () => req.socket.destroy());
           return;
         }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const reply = () => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (typeof fault === 'object') setTimeout(reply, fault.delayMs);
+        else reply();
       },
     );
     forwarded.once('error', () => req.socket.destroy());
