@@ -1,4 +1,4 @@
-import { jwtVerify, SignJWT } from 'jose';
+import { type JWTVerifyOptions, jwtVerify, SignJWT } from 'jose';
 
 /**
  * Local stand-in for the API Gateway JWT authorizer: HS256 tokens signed with a development
@@ -10,6 +10,14 @@ const secret = () =>
   new TextEncoder().encode(
     process.env.LOCAL_JWT_SECRET ?? 'local-development-secret-not-for-production',
   );
+
+/** As strict as the deployed authorizer: one algorithm, and a token that never expires is refused. */
+const VERIFY_OPTIONS = {
+  algorithms: ['HS256'],
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  requiredClaims: ['exp', 'sub'],
+} satisfies JWTVerifyOptions;
 
 export async function issueToken(userId: string, ttlSeconds = 12 * 3600): Promise<string> {
   return new SignJWT({ scope: 'uploads' })
@@ -29,7 +37,7 @@ export async function verifyBearer(
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match?.[1]) return undefined;
   try {
-    const { payload } = await jwtVerify(match[1], secret(), { issuer: ISSUER, audience: AUDIENCE });
+    const { payload } = await jwtVerify(match[1], secret(), VERIFY_OPTIONS);
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) return undefined;
     // API Gateway hands claims to the function as strings.
     return Object.fromEntries(

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type { z } from 'zod';
 import { sessionNotFound, UploadError } from '../../src/domain/errors.ts';
+import { userIdOf } from '../../src/domain/user-id.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -27,7 +28,7 @@ export function callerOf(event: ApiEvent): string {
   const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
   if (typeof sub !== 'string' || sub.length === 0)
     throw new UploadError('UNAUTHORIZED', 'Missing or invalid token');
-  return sub;
+  return userIdOf(sub);
 }
 
 export function parseRequest<S extends RequestSchemas>(

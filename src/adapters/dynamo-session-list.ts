@@ -34,19 +34,28 @@ const FILTERS: Record<
   },
 };
 
-/** Newest first from the user index; the cursor names the last item returned, inside the caller's partition. */
+/** Items one filtered Query evaluates: large, so a rarely matching filter needs few round trips. */
+export const FILTERED_PAGE_LIMIT = 100;
+/** Query calls one list request makes at most, whatever the filter and however rarely it matches. */
+export const LIST_QUERY_BUDGET = 4;
+
+/**
+ * Newest first from the user index, within a fixed budget of Query calls. A page may hold fewer
+ * than `limit` items, even none, while `nextCursor` says where to go on. The cursor names the last
+ * item returned, or the last one evaluated when the budget ran out, inside the caller's partition.
+ */
 export async function listSessionsPage(
   db: DynamoDBDocumentClient,
   table: string,
   query: ListQuery,
 ): Promise<{ items: UploadSession[]; nextCursor: string | null }> {
   const filter = FILTERS[query.filter];
+  const pageLimit = filter.FilterExpression
+    ? Math.max(query.limit, FILTERED_PAGE_LIMIT)
+    : query.limit;
   const items: UploadSession[] = [];
   let startKey = query.cursor ? decodeCursor(query.userId, query.cursor) : undefined;
-  let exhausted = false;
-  let skipped = false;
-  while (items.length < query.limit && !exhausted) {
-    const values = filter.values(query.now);
+  for (let calls = 0; calls < LIST_QUERY_BUDGET && items.length < query.limit; calls++) {
     const page = await db.send(
       new QueryCommand({
         TableName: table,
@@ -58,28 +67,34 @@ export async function listSessionsPage(
               ExpressionAttributeNames: { '#status': 'status' },
             }
           : {}),
-        ExpressionAttributeValues: { ':user': keys.userIndex(query.userId), ...values },
+        ExpressionAttributeValues: {
+          ':user': keys.userIndex(query.userId),
+          ...filter.values(query.now),
+        },
         ScanIndexForward: false,
-        Limit: query.limit,
+        Limit: pageLimit,
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of page.Items ?? []) {
-      if (items.length === query.limit) {
-        skipped = true;
-        break;
-      }
-      items.push(fromSessionItem(item));
-    }
-    startKey = page.LastEvaluatedKey;
-    exhausted = !startKey;
+    const found = (page.Items ?? []).map(fromSessionItem);
+    const room = query.limit - items.length;
+    items.push(...found.slice(0, room));
+    // Matches past `limit` are left for the next request, which starts after the last one returned.
+    if (found.length > room) return { items, nextCursor: cursorAt(items.at(-1) as UploadSession) };
+    startKey = page.LastEvaluatedKey as Record<string, string> | undefined;
+    if (!startKey) return { items, nextCursor: null };
   }
-  const last = items.at(-1);
-  return { items, nextCursor: last && (skipped || !exhausted) ? encodeCursor(last) : null };
+  return { items, nextCursor: cursorAt(positionOf(startKey as Record<string, string>)) };
 }
 
-function encodeCursor(session: UploadSession): string {
-  return Buffer.from(JSON.stringify([session.createdAt, session.id])).toString('base64url');
+function cursorAt(position: Pick<UploadSession, 'createdAt' | 'id'>): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
+}
+
+/** The session a LastEvaluatedKey of the user index stands at (its sort key is `createdAt#id`). */
+function positionOf(lastKey: Record<string, string>): Pick<UploadSession, 'createdAt' | 'id'> {
+  const id = (lastKey.PK as string).slice(keys.session('').PK.length);
+  return { id, createdAt: (lastKey.GSI1SK as string).slice(0, -(id.length + 1)) };
 }
 
 function decodeCursor(userId: string, cursor: string): Record<string, string> {

@@ -8,6 +8,10 @@ export interface ListUploadsInput {
   readonly cursor?: string;
 }
 
+/**
+ * One page of the caller's sessions, newest first. Reads are bounded per call, so a page may hold
+ * fewer than `limit` items (even none) while `nextCursor` is not null.
+ */
 export async function listUploads(
   deps: UploadDeps,
   input: ListUploadsInput,

@@ -3,15 +3,19 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../../local/auth.ts';
-import { buildObjectKey, sanitizeFileName } from '../../../src/domain/object-key.ts';
+import {
+  buildObjectKey,
+  MAX_KEY_BYTES,
+  sanitizeFileName,
+  userSegment,
+} from '../../../src/domain/object-key.ts';
 import { sha256 } from '../../support/api-client.ts';
 import { type Harness, startHarness } from '../../support/harness.ts';
 import { anyText, FUZZ_SEED, fileNameArb, fuzzOptions } from './arbitraries.ts';
 import { closeAgent, expectContractAnswer, httpCases, type RawRequest, send } from './contract.ts';
 
 const SAFE_NAME = /^[\p{L}\p{N}_-][\p{L}\p{N}._-]*$/u;
-const userPrefix = (userId: string) =>
-  `uploads/${encodeURIComponent(userId).replace(/\./g, '%2E')}/`;
+const userPrefix = (userId: string) => `uploads/${userSegment(userId)}/`;
 
 /** Names full of separators, dots and any unicode, as a hostile client would pick them. */
 const hostileName = fc.oneof(
@@ -29,6 +33,14 @@ const userIdArb = fc
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
   )
   .filter((id) => id.length > 0);
+
+/** Any sub at all: long, any script, and lone surrogates, which JSON carries as `\\ud800`. */
+const anySubArb = fc.oneof(
+  userIdArb,
+  fc.constantFrom('', '\uD800', '\uDFFF'),
+  fc.string({ unit: 'grapheme', minLength: 100, maxLength: 2_000 }),
+  anyText(300),
+);
 
 describe(`object keys from arbitrary names (FUZZ_SEED=${FUZZ_SEED})`, () => {
   it('sanitizeFileName keeps no path, no leading dot, valid UTF-8 and at most 200 characters', () => {
@@ -58,9 +70,9 @@ describe(`object keys from arbitrary names (FUZZ_SEED=${FUZZ_SEED})`, () => {
     );
   });
 
-  it('buildObjectKey stays under the user and file prefix, in exactly four segments', () => {
+  it('buildObjectKey stays under the user and file prefix, in four segments and 1,024 bytes', () => {
     fc.assert(
-      fc.property(userIdArb, fc.uuid(), hostileName, (userId, fileId, name) => {
+      fc.property(anySubArb, fc.uuid(), hostileName, (userId, fileId, name) => {
         const key = buildObjectKey(userId, fileId, name);
 
         expect(key.startsWith(`${userPrefix(userId)}${fileId}/`)).toBe(true);
@@ -70,6 +82,7 @@ describe(`object keys from arbitrary names (FUZZ_SEED=${FUZZ_SEED})`, () => {
         expect(segments).not.toContain('.');
         expect(segments[3]).toBe(sanitizeFileName(name));
         expect(key.isWellFormed()).toBe(true);
+        expect(Buffer.byteLength(key, 'utf8')).toBeLessThanOrEqual(MAX_KEY_BYTES);
       }),
       fuzzOptions(20),
     );
@@ -127,6 +140,7 @@ describe(`object keys through the API (FUZZ_SEED=${FUZZ_SEED})`, () => {
           const session = started.body.data;
           expect(session.key.startsWith(`${prefix}${session.fileId}/`)).toBe(true);
           expect(session.key.split('/')).toHaveLength(4);
+          expect(Buffer.byteLength(session.key, 'utf8')).toBeLessThanOrEqual(MAX_KEY_BYTES);
           expect(session.fileName).toBe(fileName);
 
           const signed = await call(token, 'chunkUrls', 'POST', `/uploads/${session.id}/chunks`, {
