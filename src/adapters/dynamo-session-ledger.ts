@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -6,7 +7,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { WriteConflictError } from '../domain/errors.ts';
+import { StorageUnavailableError, WriteConflictError } from '../domain/errors.ts';
 import type {
   ChunkRecord,
   CreateOutcome,
@@ -22,6 +23,14 @@ import { isTransient, translateDynamoError } from './sdk-errors.ts';
 import { fromSessionItem, keys, toSessionItem } from './session-item.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * The live-slot record outlives its newest session by this much: concurrent initiates each set
+ * the record's expiry from what they read, so a slightly earlier value may land last.
+ */
+const LIVE_RECORD_GRACE_SECONDS = 24 * 3600;
+const CONFLICT_ATTEMPTS = 4;
+const CONFLICT_BACKOFF_MS = 25;
 
 const OPEN = { ':initiated': 'initiated', ':uploading': 'uploading' };
 const IS_OPEN = '#status IN (:initiated, :uploading) AND expiresAt > :nowEpoch';
@@ -51,10 +60,8 @@ export class DynamoSessionLedger implements SessionLedger {
         }),
       ),
     );
-    return {
-      version: (out.Item?.version as number | undefined) ?? 0,
-      sessions: (out.Item?.sessions as Record<string, number> | undefined) ?? {},
-    };
+    const sessions = out.Item?.sessions as Record<string, number> | undefined;
+    return { recorded: sessions !== undefined, sessions: sessions ?? {} };
   }
 
   findByIdempotencyKey(userId: string, key: string): Promise<SessionLookup | undefined> {
@@ -66,12 +73,13 @@ export class DynamoSessionLedger implements SessionLedger {
   }
 
   /**
-   * One transaction: the session, the user's live-slot map (optimistic on its version, which
-   * enforces the per-user limit) and the idempotency / file-hash pointers (first writer wins).
+   * One transaction: the session, its slot (taken only while the user's live-slot map has fewer
+   * entries than the limit, so concurrent initiates and releases never invalidate each other) and
+   * the idempotency / file-hash pointers (first writer wins).
    */
   async createSession(write: NewSessionWrite): Promise<CreateOutcome> {
     const { session } = write;
-    const sessions = { ...write.liveSlots.sessions, [session.id]: session.expiresAt };
+    await this.freeSlots(session.userId, write.endedSlots);
     const items: { kind: CreateOutcome['kind']; item: TransactItem }[] = [
       {
         kind: 'slots-changed',
@@ -83,22 +91,7 @@ export class DynamoSessionLedger implements SessionLedger {
           },
         },
       },
-      {
-        kind: 'slots-changed',
-        item: {
-          Put: {
-            TableName: this.table,
-            Item: {
-              ...keys.liveSlots(session.userId),
-              version: write.liveSlots.version + 1,
-              sessions,
-              expiresAt: Math.max(...Object.values(sessions)),
-            },
-            ConditionExpression: 'attribute_not_exists(PK) OR version = :version',
-            ExpressionAttributeValues: { ':version': write.liveSlots.version },
-          },
-        },
-      },
+      { kind: 'slots-changed', item: this.takeSlot(write) },
     ];
     if (write.idempotency) {
       const key = keys.idempotency(session.userId, write.idempotency.key);
@@ -118,29 +111,17 @@ export class DynamoSessionLedger implements SessionLedger {
       await this.db.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));
       return { kind: 'created' };
     } catch (error) {
-      const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] })
-        .CancellationReasons;
-      if (
-        (error as { name?: string }).name !== 'TransactionCanceledException' ||
-        isTransient(error)
-      )
-        return translateDynamoError(error);
+      const codes = lostTransaction(error);
+      if (!codes) return translateDynamoError(error);
       const failed = items
-        .filter((_, i) => reasons?.[i]?.Code === 'ConditionalCheckFailed')
+        .filter((_, i) => codes[i] === 'ConditionalCheckFailed')
         .map((i) => i.kind);
-      const kind = failed.find((k) => k !== 'slots-changed') ?? 'slots-changed';
-      return { kind } as CreateOutcome;
+      return { kind: failed.find((k) => k !== 'slots-changed') ?? 'slots-changed' };
     }
   }
 
-  async releaseLiveSlot(userId: string, sessionId: string): Promise<void> {
-    await this.conditionalUpdate({
-      Key: keys.liveSlots(userId),
-      UpdateExpression: 'REMOVE sessions.#session ADD version :one',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: { '#session': sessionId },
-      ExpressionAttributeValues: { ':one': 1 },
-    });
+  releaseLiveSlot(userId: string, sessionId: string): Promise<void> {
+    return this.freeSlots(userId, [sessionId]);
   }
 
   /** The atomic bitmap update: a chunk already in the set fails the condition, so bytes never double-count. */
@@ -228,9 +209,9 @@ export class DynamoSessionLedger implements SessionLedger {
     token: string,
     result: { file: FileRecord; expiresAt: number } | { error: string },
     now: Date,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const success = 'file' in result;
-    await this.conditionalUpdate({
+    const out = await this.conditionalUpdate({
       Key: keys.session(sessionId),
       UpdateExpression: success
         ? 'SET #status = :uploaded, #file = :file, expiresAt = :expiresAt, updatedAt = :now REMOVE completionToken, completingSince'
@@ -249,10 +230,11 @@ export class DynamoSessionLedger implements SessionLedger {
           : { ':failed': 'failed', ':error': result.error }),
       },
     });
+    return out !== undefined;
   }
 
-  async abandonCompletion(sessionId: string, token: string, now: Date): Promise<void> {
-    await this.conditionalUpdate({
+  async abandonCompletion(sessionId: string, token: string, now: Date): Promise<boolean> {
+    const out = await this.conditionalUpdate({
       Key: keys.session(sessionId),
       UpdateExpression:
         'SET #status = :uploading, updatedAt = :now REMOVE completionToken, completingSince',
@@ -265,6 +247,7 @@ export class DynamoSessionLedger implements SessionLedger {
         ':now': now.toISOString(),
       },
     });
+    return out !== undefined;
   }
 
   async cancel(sessionId: string, now: Date): Promise<boolean> {
@@ -286,6 +269,60 @@ export class DynamoSessionLedger implements SessionLedger {
 
   listSessions(query: Parameters<SessionLedger['listSessions']>[0]) {
     return this.call(() => listSessionsPage(this.db, this.table, query));
+  }
+
+  /** The slot write: the user's first session creates the map; later ones join it while it has room. */
+  private takeSlot({ session, liveSlots, maxLiveSessions }: NewSessionWrite): TransactItem {
+    const key = keys.liveSlots(session.userId);
+    const expiresAt =
+      Math.max(session.expiresAt, ...Object.values(liveSlots.sessions)) + LIVE_RECORD_GRACE_SECONDS;
+    if (!liveSlots.recorded) {
+      return {
+        Put: {
+          TableName: this.table,
+          Item: { ...key, sessions: { [session.id]: session.expiresAt }, expiresAt },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      };
+    }
+    return {
+      Update: {
+        TableName: this.table,
+        Key: key,
+        UpdateExpression: 'SET sessions.#session = :sessionExpiresAt, expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_exists(sessions) AND size(sessions) < :limit',
+        ExpressionAttributeNames: { '#session': session.id },
+        ExpressionAttributeValues: {
+          ':sessionExpiresAt': session.expiresAt,
+          ':expiresAt': expiresAt,
+          ':limit': maxLiveSessions,
+        },
+      },
+    };
+  }
+
+  /**
+   * Removes sessions from the user's live-slot map; with no map there is nothing to free.
+   * DynamoDB refuses a write to an item that an initiate's transaction holds: it is retried.
+   */
+  private async freeSlots(userId: string, sessionIds: readonly string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.conditionalUpdate({
+          Key: keys.liveSlots(userId),
+          UpdateExpression: `REMOVE ${sessionIds.map((_, i) => `sessions.#s${i}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(sessions)',
+          ExpressionAttributeNames: Object.fromEntries(sessionIds.map((id, i) => [`#s${i}`, id])),
+        });
+        return;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'TransactionConflictException') throw error;
+        if (attempt === CONFLICT_ATTEMPTS)
+          throw new StorageUnavailableError('DynamoDB', { cause: error });
+        await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
+      }
+    }
   }
 
   private pointerPut(
@@ -342,4 +379,18 @@ export class DynamoSessionLedger implements SessionLedger {
       return translateDynamoError(error);
     }
   }
+}
+
+/**
+ * The cancellation codes of a transaction that lost to another write (a condition failed or a
+ * concurrent transaction held an item); undefined for any other failure.
+ */
+function lostTransaction(error: unknown): (string | undefined)[] | undefined {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e.name !== 'TransactionCanceledException' || isTransient(error)) return undefined;
+  const codes = (e.CancellationReasons ?? []).map((reason) => reason.Code);
+  const lost = codes.some(
+    (code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict',
+  );
+  return lost ? codes : undefined;
 }

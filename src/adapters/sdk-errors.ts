@@ -12,6 +12,8 @@ const TRANSIENT_NAMES = new Set([
   'RequestLimitExceeded',
   'InternalServerError',
   'LimitExceededException',
+  // A write that collided with a transaction on the same item: retrying it is safe.
+  'TransactionConflictException',
 ]);
 
 const NETWORK_CODES = new Set([

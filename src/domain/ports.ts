@@ -63,15 +63,20 @@ export interface SessionLookup {
 
 export interface NewSessionWrite {
   readonly session: UploadSession;
-  /** Live sessions the user holds now (already pruned of ended ones) and the version read with them. */
+  /** The user's live slots as read just before. */
   readonly liveSlots: LiveSlots;
+  /** Sessions of `liveSlots` that have ended: their slots are freed before this one is taken. */
+  readonly endedSlots: readonly string[];
+  /** The session is added only while fewer than this many slots are taken. */
   readonly maxLiveSessions: number;
   readonly idempotency?: { readonly key: string; readonly replacing?: SessionLookup };
   readonly fileAlias?: { readonly alias: string; readonly replacing?: SessionLookup };
 }
 
+/** The sessions holding one of a user's live slots: session id to its expiresAt (epoch seconds). */
 export interface LiveSlots {
-  readonly version: number;
+  /** False until the user's first session creates the record. */
+  readonly recorded: boolean;
   readonly sessions: Readonly<Record<string, number>>;
 }
 
@@ -79,6 +84,7 @@ export type CreateOutcome =
   | { readonly kind: 'created' }
   | { readonly kind: 'idempotency-key-taken' }
   | { readonly kind: 'file-alias-taken' }
+  /** Every slot was taken when the write landed, or the record changed shape: read it again. */
   | { readonly kind: 'slots-changed' };
 
 export type RecordOutcome =
@@ -121,14 +127,18 @@ export interface SessionLedger {
     staleBefore: Date,
     keepUntil: number,
   ): Promise<boolean>;
+  /** Records the completion's result; false when `token` no longer holds the completion. */
   finishCompletion(
     sessionId: string,
     token: string,
     result: { file: FileRecord; expiresAt: number } | { error: string },
     now: Date,
-  ): Promise<void>;
-  /** Returns a completing session to `uploading` after a transient failure. */
-  abandonCompletion(sessionId: string, token: string, now: Date): Promise<void>;
+  ): Promise<boolean>;
+  /**
+   * Returns a completing session to `uploading` after a transient failure; false when `token`
+   * no longer holds the completion.
+   */
+  abandonCompletion(sessionId: string, token: string, now: Date): Promise<boolean>;
   /** Moves an open session to `cancelled`; false when its status no longer allows it. */
   cancel(sessionId: string, now: Date): Promise<boolean>;
   listSessions(query: {

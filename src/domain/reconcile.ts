@@ -51,9 +51,18 @@ async function partsInStorage(deps: UploadDeps, session: UploadSession): Promise
  */
 export async function reconcileWithStorage(
   deps: UploadDeps,
-  initial: UploadSession,
+  session: UploadSession,
 ): Promise<Reconciled> {
-  const chunks = validChunks(initial, await partsInStorage(deps, initial));
+  return reconcileParts(deps, session, await partsInStorage(deps, session));
+}
+
+/** Brings the ledger up to `parts`, the parts storage holds (already listed). */
+export async function reconcileParts(
+  deps: UploadDeps,
+  initial: UploadSession,
+  parts: readonly StoredPart[],
+): Promise<Reconciled> {
+  const chunks = validChunks(initial, parts);
   let session = initial;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const unrecorded = [...chunks.values()]

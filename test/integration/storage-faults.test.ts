@@ -84,7 +84,7 @@ describe('errors that are not outages keep their contract meaning', () => {
     expect((await sessionItem(ctx.id)).status).toBe('cancelled');
   });
 
-  it('a lost conditional write electing the completer: a state answer, not 503', async () => {
+  it('a lost conditional write electing the completer: retry later, not 503', async () => {
     const ctx = await prepared(scenario('complete'));
     failCall(hooks, 2, () => serviceError('ConditionalCheckFailedException', 400));
 
@@ -92,8 +92,9 @@ describe('errors that are not outages keep their contract meaning', () => {
 
     expect({ status: res.status, code: res.body.error.code }).toEqual({
       status: 409,
-      code: 'INVALID_STATE',
+      code: 'COMPLETION_IN_PROGRESS',
     });
+    expect(res.headers.get('retry-after')).toBe('2');
     expectSafeError(res);
     expect((await sessionItem(ctx.id)).status).toBe('uploading');
   });

@@ -6,8 +6,8 @@ import {
   validationError,
 } from '../errors.ts';
 import type { AssembledObject, StoredPart } from '../ports.ts';
-import { reconcileWithStorage, validChunks } from '../reconcile.ts';
-import { epochSeconds, type FileRecord, type UploadSession } from '../session.ts';
+import { type Reconciled, reconcileParts, validChunks } from '../reconcile.ts';
+import { epochSeconds, type FileRecord, isOpen, type UploadSession } from '../session.ts';
 import { assertOpen, loadOwnedSession, stateError } from '../session-guards.ts';
 
 export interface CompleteUploadInput {
@@ -38,6 +38,7 @@ export async function completeUpload(
   }
 
   const chunks = takeover ? await partsLeftBy(deps, session) : await presentChunks(deps, session);
+  if (!chunks) return awaitCompletion(deps, session.id);
 
   const token = deps.ids.newId();
   // Listing the parts takes time: the election must be judged against the clock as it is now.
@@ -76,19 +77,27 @@ async function partsLeftBy(
   }
 }
 
-/** Every chunk, as storage holds it, after the ledger has caught up; else CHUNKS_MISSING. */
+/**
+ * Every chunk, as storage holds it, after the ledger has caught up; else CHUNKS_MISSING.
+ * Undefined when another request completed the session since we read it: its answer is ours.
+ */
 async function presentChunks(
   deps: UploadDeps,
   session: UploadSession,
-): Promise<ReadonlyMap<number, StoredPart>> {
-  const { chunks, missingChunks } = await reconcileWithStorage(deps, session).catch(
-    async (error: unknown) => {
-      // An earlier attempt assembled the object but lost the answer: finish from the object.
-      if (!(error instanceof UploadError && error.cause instanceof UploadGoneError)) throw error;
-      if (!(await deps.storage.describeObject(session.key))) throw error;
-      return { chunks: new Map<number, StoredPart>(), missingChunks: [] };
-    },
-  );
+): Promise<ReadonlyMap<number, StoredPart> | undefined> {
+  let reconciled: Reconciled;
+  try {
+    const parts = await deps.storage.listParts(session.key, session.uploadId);
+    reconciled = await reconcileParts(deps, session, parts);
+  } catch (error) {
+    const stateChanged = error instanceof UploadError && error.code === 'INVALID_STATE';
+    if (!(error instanceof UploadGoneError || stateChanged)) throw error;
+    const current = await deps.ledger.getSession(session.id);
+    if (current?.file || current?.status === 'completing') return undefined;
+    if (error instanceof UploadGoneError) return afterUploadGone(deps, session, current, error);
+    throw error;
+  }
+  const { chunks, missingChunks } = reconciled;
   if (missingChunks.length > 0) {
     throw new UploadError('CHUNKS_MISSING', `${missingChunks.length} chunk(s) are missing`, {
       missingChunks,
@@ -97,6 +106,32 @@ async function presentChunks(
   return chunks;
 }
 
+/**
+ * Storage no longer holds the upload and no other request is completing it: a cancel aborted
+ * it, or an earlier attempt of ours assembled the object but lost the answer (no parts left to
+ * assemble: finish from the object).
+ */
+async function afterUploadGone(
+  deps: UploadDeps,
+  session: UploadSession,
+  current: UploadSession | undefined,
+  gone: UploadGoneError,
+): Promise<ReadonlyMap<number, StoredPart>> {
+  if (current) assertOpen(current, deps.clock.now());
+  if (await deps.storage.describeObject(session.key)) return new Map();
+  throw new UploadError(
+    'INVALID_STATE',
+    'Storage no longer holds this upload',
+    { status: 'failed' },
+    { cause: gone },
+  );
+}
+
+/**
+ * Assembles the object and records the result. Only a request whose token still holds the
+ * completion when it records reports the outcome and frees the slot; one that lost it (taken
+ * over as stale) answers with what the ledger says.
+ */
 async function runCompletion(
   deps: UploadDeps,
   session: UploadSession,
@@ -108,10 +143,11 @@ async function runCompletion(
   try {
     object = await assemble(deps, session, parts);
   } catch (error) {
-    if (error instanceof StorageUnavailableError) {
-      await deps.ledger.abandonCompletion(session.id, token, deps.clock.now());
-    }
-    throw error;
+    if (!(error instanceof StorageUnavailableError)) throw error;
+    // Hand the session back so that a retry completes it now, not once the completion is stale.
+    // Lost: another request took the completion over as stale, and its result is the answer.
+    if (await deps.ledger.abandonCompletion(session.id, token, deps.clock.now())) throw error;
+    return awaitCompletion(deps, session.id);
   }
   const now = deps.clock.now();
   if (!object || object.size !== session.fileSize) {
@@ -119,7 +155,9 @@ async function runCompletion(
       ? `assembled object has ${object.size} bytes, expected ${session.fileSize}`
       : 'the multipart upload no longer exists in storage';
     if (object) await deps.storage.deleteObject(session.key);
-    await deps.ledger.finishCompletion(session.id, token, { error: reason }, now);
+    if (!(await deps.ledger.finishCompletion(session.id, token, { error: reason }, now))) {
+      return awaitCompletion(deps, session.id);
+    }
     deps.events.failed();
     await deps.ledger.releaseLiveSlot(session.userId, session.id);
     throw new UploadError('INVALID_STATE', `Upload failed: ${reason}`, {
@@ -142,15 +180,17 @@ async function runCompletion(
     ...(fileSha256 ? { fileSha256 } : {}),
   };
   const expiresAt = epochSeconds(now) + deps.policy.uploadedRetentionSeconds;
+  let recorded: boolean;
   try {
-    await deps.ledger.finishCompletion(session.id, token, { file, expiresAt }, now);
+    recorded = await deps.ledger.finishCompletion(session.id, token, { file, expiresAt }, now);
   } catch (error) {
-    // Hand the session back so that a retry finishes it now, not once the completion is stale.
-    if (error instanceof StorageUnavailableError) {
-      await deps.ledger.abandonCompletion(session.id, token, deps.clock.now()).catch(() => {});
-    }
+    // The write may have landed (its answer lost): then the hand-back loses, and the retry this
+    // error asks for reads the result from the ledger.
+    if (error instanceof StorageUnavailableError)
+      await deps.ledger.abandonCompletion(session.id, token, deps.clock.now()).catch(() => false);
     throw error;
   }
+  if (!recorded) return awaitCompletion(deps, session.id);
   deps.events.completed(file.size);
   await deps.ledger.releaseLiveSlot(session.userId, session.id);
   return file;
@@ -172,14 +212,21 @@ async function assemble(
   return deps.storage.describeObject(session.key);
 }
 
+/** Waits (boundedly) for the request running the completion and answers with its result. */
+/**
+ * The winner's answer. A session open again (the winner handed it back after a transient failure)
+ * is worth another complete, so it answers COMPLETION_IN_PROGRESS with Retry-After, as racing
+ * completes must; an ended one answers its state.
+ */
 async function awaitCompletion(deps: UploadDeps, sessionId: string): Promise<FileRecord> {
   const deadline = Date.now() + deps.policy.completionWaitMs;
-  while (Date.now() < deadline) {
-    await deps.sleep(POLL_INTERVAL_MS);
+  for (;;) {
     const session = await deps.ledger.getSession(sessionId);
-    if (!session) break;
-    if (session.file) return session.file;
+    if (session?.file) return session.file;
+    if (!session || isOpen(session, deps.clock.now())) break;
     if (session.status !== 'completing') throw stateError(session, deps.clock.now());
+    if (Date.now() >= deadline) break;
+    await deps.sleep(POLL_INTERVAL_MS);
   }
   throw new UploadError('COMPLETION_IN_PROGRESS', 'Completion is still running; retry shortly', {
     retryAfterSeconds: 2,

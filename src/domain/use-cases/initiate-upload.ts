@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { planChunks } from '../chunk-plan.ts';
 import type { UploadDeps } from '../deps.ts';
-import { UploadError } from '../errors.ts';
+import { StorageUnavailableError, UploadError } from '../errors.ts';
 import { buildObjectKey } from '../object-key.ts';
 import { isContentTypeAllowed } from '../policy.ts';
-import type { LiveSlots, NewSessionWrite, SessionLookup } from '../ports.ts';
+import type { LiveSlots, SessionLookup } from '../ports.ts';
 import { type ChecksumMode, epochSeconds, isOpen, type UploadSession } from '../session.ts';
 import { type SessionView, toSessionView } from '../views.ts';
 
@@ -25,7 +25,13 @@ export interface InitiateUploadResult {
   readonly session: SessionView;
 }
 
-const MAX_ATTEMPTS = 5;
+/**
+ * How long writes lost to concurrent ones are retried before answering 503 (well inside the
+ * function's 10 s timeout). Each loss means another request's write landed, so retries progress.
+ */
+const CONTENTION_BUDGET_MS = 5_000;
+const BACKOFF_BASE_MS = 5;
+const BACKOFF_CAP_MS = 200;
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 export async function initiateUpload(
@@ -50,51 +56,49 @@ export async function initiateUpload(
   });
   const fingerprint = fingerprintOf({ ...input, contentType });
   const alias = input.fileSha256 ? fileAliasOf(input) : undefined;
+  const deadline = Date.now() + CONTENTION_BUDGET_MS;
+  // One multipart upload serves every attempt; it is aborted unless the session gets recorded.
+  let session: UploadSession | undefined;
+  let created = false;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const existing = await findExisting(deps, input, fingerprint, alias);
+      if (existing.session)
+        return { created: false, session: toSessionView(existing.session, deps.clock.now()) };
 
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const existing = await findExisting(deps, input, fingerprint, alias);
-    if (existing.session)
-      return { created: false, session: toSessionView(existing.session, deps.clock.now()) };
-
-    const now = deps.clock.now();
-    const liveSlots = pruneEnded(await deps.ledger.readLiveSlots(input.userId), now);
-    if (Object.keys(liveSlots.sessions).length >= deps.policy.maxLiveSessionsPerUser) {
-      throw new UploadError(
-        'TOO_MANY_ACTIVE_UPLOADS',
-        'Too many active uploads; finish or cancel one first',
-        {
-          limit: deps.policy.maxLiveSessionsPerUser,
-        },
-      );
+      const now = deps.clock.now();
+      const { liveSlots, endedSlots } = await slotsWithRoom(deps, input.userId, now);
+      session ??= await newSession(deps, input, { contentType, fingerprint, ...plan }, now);
+      const outcome = await deps.ledger.createSession({
+        session,
+        liveSlots,
+        endedSlots,
+        maxLiveSessions: deps.policy.maxLiveSessionsPerUser,
+        ...(input.idempotencyKey
+          ? { idempotency: { key: input.idempotencyKey, replacing: existing.staleIdempotency } }
+          : {}),
+        ...(alias ? { fileAlias: { alias, replacing: existing.staleAlias } } : {}),
+      });
+      if (outcome.kind === 'created') {
+        created = true;
+        deps.events.initiated();
+        return { created: true, session: toSessionView(session, now) };
+      }
+      // Another request won a conditional write: look again (a pointer now names its session,
+      // or the slots changed). Backing off spreads out the user's concurrent initiates.
+      if (Date.now() >= deadline) throw new StorageUnavailableError('DynamoDB');
+      if (outcome.kind === 'slots-changed') await deps.sleep(backoffMs(attempt));
     }
-    const session = await newSession(deps, input, { contentType, fingerprint, ...plan }, now);
-    const write: NewSessionWrite = {
-      session,
-      liveSlots,
-      maxLiveSessions: deps.policy.maxLiveSessionsPerUser,
-      ...(input.idempotencyKey
-        ? { idempotency: { key: input.idempotencyKey, replacing: existing.staleIdempotency } }
-        : {}),
-      ...(alias ? { fileAlias: { alias, replacing: existing.staleAlias } } : {}),
-    };
-    const outcome = await deps.ledger.createSession(write).catch(async (error: unknown) => {
-      await abortIfUnrecorded(deps, session);
-      throw error;
-    });
-    if (outcome.kind === 'created') {
-      deps.events.initiated();
-      return { created: true, session: toSessionView(session, now) };
-    }
-    // Another request won a conditional write: drop our multipart upload and look again.
-    await deps.storage.abortMultipartUpload(session.key, session.uploadId);
+  } finally {
+    if (session && !created) await abortIfUnrecorded(deps, session);
   }
-  throw new UploadError(
-    'INTERNAL_ERROR',
-    'Could not create the upload session: too much contention',
-  );
 }
 
-/** The session write failed: unless it landed after all (answer lost), nothing can use the upload. */
+/** Exponential backoff with full jitter. */
+const backoffMs = (attempt: number): number =>
+  Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+
+/** The session was not recorded, unless its write landed after all (answer lost): nothing can use the upload. */
 async function abortIfUnrecorded(deps: UploadDeps, session: UploadSession): Promise<void> {
   try {
     if (!(await deps.ledger.getSession(session.id)))
@@ -188,12 +192,27 @@ async function newSession(
   };
 }
 
-function pruneEnded(slots: LiveSlots, now: Date): LiveSlots {
+/** The user's live slots, read as they are now; 429 when every one is taken. */
+async function slotsWithRoom(
+  deps: UploadDeps,
+  userId: string,
+  now: Date,
+): Promise<{ liveSlots: LiveSlots; endedSlots: string[] }> {
+  const liveSlots = await deps.ledger.readLiveSlots(userId);
+  // Slots of sessions past their expiry: nobody completed or cancelled them to free the slot.
   const nowSeconds = epochSeconds(now);
-  const sessions = Object.fromEntries(
-    Object.entries(slots.sessions).filter(([, expiresAt]) => expiresAt > nowSeconds),
-  );
-  return { version: slots.version, sessions };
+  const endedSlots = Object.entries(liveSlots.sessions)
+    .filter(([, expiresAt]) => expiresAt <= nowSeconds)
+    .map(([sessionId]) => sessionId);
+  const limit = deps.policy.maxLiveSessionsPerUser;
+  if (Object.keys(liveSlots.sessions).length - endedSlots.length >= limit) {
+    throw new UploadError(
+      'TOO_MANY_ACTIVE_UPLOADS',
+      'Too many active uploads; finish or cancel one first',
+      { limit },
+    );
+  }
+  return { liveSlots, endedSlots };
 }
 
 function fingerprintOf(input: InitiateUploadInput & { contentType: string }): string {

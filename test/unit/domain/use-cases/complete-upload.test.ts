@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadDeps } from '../../../../src/domain/deps.ts';
 import type { SessionLedger, StoredPart, UploadStorage } from '../../../../src/domain/ports.ts';
-import { epochSeconds, type UploadSession } from '../../../../src/domain/session.ts';
+import {
+  epochSeconds,
+  type FileRecord,
+  type UploadSession,
+} from '../../../../src/domain/session.ts';
 import {
   completeUpload,
   completingUntil,
@@ -58,7 +62,7 @@ describe('completeUpload election', () => {
         elections.push({ now, keepUntil });
         return now.getTime() < session.expiresAt * 1000;
       },
-      finishCompletion: async () => {},
+      finishCompletion: async () => true,
       releaseLiveSlot: async () => {},
     } as Partial<SessionLedger> as SessionLedger;
     const storage = {
@@ -106,3 +110,104 @@ describe('completeUpload election', () => {
     expect(elections[0]?.keepUntil).toBe(epochSeconds(elections[0]?.now as Date) + STALE_SECONDS);
   });
 });
+
+describe('completeUpload when its result write loses', () => {
+  /** One recorded chunk in storage; `finishCompletion` loses, after which the ledger holds `after`. */
+  function fixture(objectSize: number, after: (session: UploadSession) => UploadSession) {
+    const session = aSession({
+      status: 'uploading',
+      fileSize: MIB,
+      totalChunks: 1,
+      uploadedChunks: new Set([0]),
+      chunksUploaded: 1,
+      uploadedBytes: MIB,
+    });
+    const part: StoredPart = { partNumber: 1, size: MIB, etag: '"p1"', lastModified: new Date() };
+    const reported: string[] = [];
+    let finished = false;
+    const ledger = {
+      getSession: async () => (finished ? after(session) : session),
+      beginCompletion: async () => true,
+      finishCompletion: async () => {
+        finished = true;
+        return false;
+      },
+      releaseLiveSlot: async () => {
+        reported.push('slot released');
+      },
+    } as Partial<SessionLedger> as SessionLedger;
+    const storage = {
+      listParts: async () => [part],
+      completeMultipartUpload: async () => {},
+      describeObject: async () => ({ size: objectSize, etag: '"object"', checksum: null }),
+      deleteObject: async () => {},
+    } as Partial<UploadStorage> as UploadStorage;
+    const deps = {
+      ledger,
+      storage,
+      clock: { now: () => new Date('2026-01-01T13:00:00.000Z') },
+      ids: { newId: () => 'token-1' },
+      policy: { completionStaleSeconds: STALE_SECONDS, completionWaitMs: 1000 },
+      sleep: async () => {},
+      events: {
+        initiated() {},
+        completed: () => reported.push('completed'),
+        failed: () => reported.push('failed'),
+        cancelled() {},
+      },
+    } as unknown as UploadDeps;
+    return { deps, session, reported };
+  }
+
+  it('answers the file the ledger recorded, reports nothing and frees no slot', async () => {
+    // Prepare: another completer took over and recorded its own result first.
+    const winners = { uploadedAt: '2026-01-01T13:00:05.000Z' };
+    const { deps, session, reported } = fixture(MIB, (s) => ({
+      ...s,
+      status: 'uploaded',
+      file: { ...fileOf(s), ...winners },
+    }));
+
+    // Act
+    const file = await completeUpload(deps, { userId: session.userId, sessionId: session.id });
+
+    // Assess
+    expect(file.uploadedAt).toBe(winners.uploadedAt);
+    expect(reported).toEqual([]);
+  });
+
+  it('a failed assembly answers the session as the ledger has it, reports nothing, frees no slot', async () => {
+    // Prepare: the object has the wrong size; another completer already recorded the failure.
+    const { deps, session, reported } = fixture(MIB - 1, (s) => ({
+      ...s,
+      status: 'failed',
+      error: 'recorded by the other completer',
+    }));
+
+    // Act
+    const outcome = completeUpload(deps, { userId: session.userId, sessionId: session.id });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      details: { status: 'failed', error: 'recorded by the other completer' },
+    });
+    expect(reported).toEqual([]);
+  });
+});
+
+function fileOf(session: UploadSession): FileRecord {
+  return {
+    id: session.fileId,
+    sessionId: session.id,
+    name: session.fileName,
+    size: session.fileSize,
+    contentType: session.contentType,
+    status: 'uploaded',
+    uploadedAt: session.updatedAt,
+    checksum: null,
+    etag: '"object"',
+    key: session.key,
+    metadata: session.metadata,
+  };
+}
