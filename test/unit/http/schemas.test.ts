@@ -41,6 +41,7 @@ describe('InitiateRequest', () => {
     ['a string fileSize', { fileSize: '1024' }],
     ['a zero chunkSize', { chunkSize: 0 }],
     ['a fractional chunkSize', { chunkSize: 5.5 }],
+    ['a chunkSize above 5 GiB', { chunkSize: 5 * 1024 ** 3 + 1 }],
     ['an empty fileName', { fileName: '' }],
     ['a fileName of spaces', { fileName: '   ' }],
     ['a fileName of dots', { fileName: '..' }],
@@ -49,7 +50,10 @@ describe('InitiateRequest', () => {
     ['a fileName with DEL', { fileName: 'a\u007fb.txt' }],
     ['a fileName with a lone surrogate', { fileName: 'a\ud800b.txt' }],
     ['a fileName over 255 characters', { fileName: `${'a'.repeat(252)}.txt` }],
+    ['a fileName with a right-to-left override', { fileName: 'a\u202Etxt.exe' }],
+    ['a fileName with a zero-width space', { fileName: 'a\u200Bb.txt' }],
     ['a contentType that is not a MIME type', { contentType: 'not a type' }],
+    ['a contentType with a line break', { contentType: 'text/plain;\r\nx=y' }],
     ['a short sha256', { fileSha256: SHA.slice(1) }],
     [
       'a hex sha256',
@@ -94,9 +98,33 @@ describe('InitiateRequest', () => {
       ['a key with a space', { 'bad key': 'v' }],
       ['a key over 64 characters', { ['k'.repeat(65)]: 'v' }],
       ['a number value', { k: 1 }],
+      ['the reserved key constructor', { constructor: 'x' }],
+      ['the reserved key prototype', { prototype: 'x' }],
+      ['the reserved key __proto__', JSON.parse('{"__proto__":"x"}')],
     ])('rejects %s', (_label, metadata) => {
       // Act & Assess
       expect(withMetadata(metadata).success).toBe(false);
+    });
+
+    it.each(['constructor', '__proto__', 'prototype'])(
+      'names the reserved key %s as the field',
+      (key) => {
+        // Act
+        const result = withMetadata(JSON.parse(`{"${key}":"x"}`));
+
+        // Assess
+        expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+          [`metadata.${key}`, 'reserved key'],
+        ]);
+      },
+    );
+
+    it('keeps other Object.prototype names as ordinary keys', () => {
+      // Prepare
+      const metadata = { toString: 'a', valueOf: 'b', hasOwnProperty: 'c', Constructor: 'd' };
+
+      // Act & Assess
+      expect(withMetadata(metadata).data?.metadata).toEqual(metadata);
     });
   });
 });
@@ -194,6 +222,7 @@ describe('ListQuery', () => {
     ['limit', { limit: '2.5' }],
     ['cursor', { cursor: '' }],
     ['cursor', { cursor: 'c'.repeat(513) }],
+    ['cursor', { cursor: 'not/base64url' }],
   ])('rejects a bad %s (%j)', (field, query) => {
     // Act
     const result = ListQuery.safeParse(query);
