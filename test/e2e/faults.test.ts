@@ -12,8 +12,8 @@ import {
 } from '../../client/sdk/index.ts';
 import { nodeHttpFetch, uploadFile } from '../../client/sdk/node.ts';
 import { sha256Hex } from '../support/api-client.ts';
-import { type Harness, startHarness } from '../support/harness.ts';
 import { counter, type Fault, type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { type Harness, startHarness } from '../support/harness.ts';
 
 const MIB = 1024 * 1024;
 const endpoint = inject('s3Endpoint');
