@@ -317,7 +317,7 @@ export class DynamoSessionLedger implements SessionLedger {
         });
         return;
       } catch (error) {
-        if ((error as { name?: string }).name !== 'TransactionConflictException') throw error;
+        if (!isTransactionConflict(error)) throw error;
         if (attempt === CONFLICT_ATTEMPTS)
           throw new StorageUnavailableError('DynamoDB', { cause: error });
         await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
@@ -394,3 +394,9 @@ function lostTransaction(error: unknown): (string | undefined)[] | undefined {
   );
   return lost ? codes : undefined;
 }
+
+/** A write refused because a transaction held the item (the adapter may already have translated it). */
+const isTransactionConflict = (error: unknown): boolean =>
+  [error, (error as { cause?: unknown })?.cause].some(
+    (e) => (e as { name?: string } | undefined)?.name === 'TransactionConflictException',
+  );
