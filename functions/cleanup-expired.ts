@@ -50,8 +50,10 @@ const logger = new Logger({ serviceName: 'upload-api', jsonReplacerFn: redacting
 const UNFINISHED = new Set(['initiated', 'uploading', 'completing']);
 
 /**
- * Releases the multipart upload of every session that DynamoDB's TTL deleted before it was
- * assembled. Only transient storage failures are reported back, so Lambda retries just those.
+ * Releases the storage of every session that DynamoDB's TTL deleted: the multipart upload (and any
+ * object) of one that never finished, the object of an uploaded or deleted file, so no object
+ * outlives its record. Only transient storage failures are reported back, so Lambda retries just
+ * those.
  */
 export const handler = async (
   event: DynamoDBStreamEvent,
@@ -74,12 +76,13 @@ async function cleanUp(record: DynamoDBRecord): Promise<DynamoDBBatchItemFailure
   }
   const { sessionId, userId, status, key, uploadId } = decision.session;
   const fields = { sessionId, userId, status };
-  if (decision.action === 'keep') {
-    logger.info('expired session cleaned up', { ...fields, outcome: 'kept-uploaded-object' });
-    return undefined;
-  }
   try {
-    // Idempotent: an upload already aborted or completed counts as released.
+    // Idempotent: an upload already aborted or completed, or an object gone, counts as released.
+    if (decision.action === 'delete-file') {
+      await storage.deleteObject(key);
+      logger.info('expired session cleaned up', { ...fields, outcome: 'deleted-file' });
+      return undefined;
+    }
     await releaseStorage(storage, { key, uploadId });
     logger.info('expired session cleaned up', { ...fields, outcome: 'aborted' });
     if (UNFINISHED.has(status)) metrics.addMetric(METRIC.expired, MetricUnit.Count, 1);

@@ -25,6 +25,7 @@ export interface StorageAccess {
 
 const GET = 'dynamodb:GetItem';
 const UPDATE = 'dynamodb:UpdateItem';
+const QUERY = 'dynamodb:Query';
 const LIST_PARTS = 's3:ListMultipartUploadParts';
 /** S3 authorizes CreateMultipartUpload, UploadPart and CompleteMultipartUpload as PutObject. */
 const PUT_OBJECT = 's3:PutObject';
@@ -47,16 +48,21 @@ export const ROUTE_ACCESS = {
   },
   // Presigned UploadPart URLs: the URL carries the signer's permission.
   chunkUrls: { table: [GET], objects: [PUT_OBJECT], key: [GENERATE_DATA_KEY, DECRYPT] },
-  // ListParts to verify the part, then the conditional bitmap update.
+  // ListParts to verify the part, then one transaction of Updates (chunk pages and the
+  // session's totals); GetItem re-reads a page whose condition lost.
   recordChunk: { table: [GET, UPDATE], objects: [LIST_PARTS], key: [DECRYPT] },
+  // The same use case as recordChunk, for up to 100 chunks at once.
+  recordChunks: { table: [GET, UPDATE], objects: [LIST_PARTS], key: [DECRYPT] },
   progress: { table: [GET] },
-  // ListParts, then recordChunks (UpdateItem) for parts whose record call was lost.
-  resume: { table: [GET, UPDATE], objects: [LIST_PARTS], key: [DECRYPT] },
-  // ListParts, conditional transitions and slot release (UpdateItem), CompleteMultipartUpload,
+  // Query of the recorded chunk pages, ListParts, then a transaction of Updates dropping changed
+  // chunks and counting parts whose record call was lost.
+  resume: { table: [GET, UPDATE, QUERY], objects: [LIST_PARTS], key: [DECRYPT] },
+  // Query of the recorded chunk pages, ListParts, a transaction of Updates dropping changed
+  // chunks, conditional transitions and slot release (UpdateItem), CompleteMultipartUpload,
   // HeadObject (GetObject; ListBucket makes a missing object 404 instead of 403), DeleteObject
   // of a wrongly sized result.
   complete: {
-    table: [GET, UPDATE],
+    table: [GET, UPDATE, QUERY],
     objects: [LIST_PARTS, PUT_OBJECT, 's3:GetObject', 's3:DeleteObject'],
     bucket: ['s3:ListBucket'],
     key: [GENERATE_DATA_KEY, DECRYPT],
@@ -69,11 +75,14 @@ export const ROUTE_ACCESS = {
   download: { table: [GET], objects: ['s3:GetObject'], key: [DECRYPT] },
   // Query on the user index only; items come from the index projection.
   listUploads: { userIndex: ['dynamodb:Query'] },
+  // The conditional move to `deleted` (UpdateItem), then DeleteObject of the finished file.
+  deleteFile: { table: [GET, UPDATE], objects: ['s3:DeleteObject'] },
 } as const satisfies Record<RouteId, StorageAccess>;
 
 /**
  * The stream consumer aborts the multipart upload of a TTL-deleted unfinished session and deletes
- * any object a failed completion left under its key; stream read is granted by its event source.
+ * any object under its key: one a failed completion left, or the file of an uploaded or deleted
+ * session whose record expired. Stream read is granted by its event source.
  */
 export const CLEANUP_ACCESS = {
   objects: [ABORT, 's3:DeleteObject'],

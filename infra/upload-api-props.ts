@@ -40,7 +40,11 @@ export interface UploadApiProps {
    * cold starts shorter, but its version moves with the runtime. @default false
    */
   readonly bundleAwsSdk?: boolean;
-  /** Upload limits and lifetimes; each unset field keeps the application's own default. */
+  /**
+   * Upload limits and lifetimes; each unset field keeps the application's own default. With
+   * `uploadedRetentionSeconds`, an uploaded file's object and record are deleted that long after
+   * completion; without it (the default) they are kept until the file is deleted.
+   */
   readonly policy?: Partial<UploadPolicy>;
   /**
    * CloudWatch namespace of the upload metrics (UploadsInitiated, UploadsCompleted,
@@ -123,12 +127,16 @@ export function resolveUploadApiProps(props: UploadApiProps = {}): ResolvedUploa
   return resolved;
 }
 
-/** The policy as the functions' environment; `loadConfig` reads it back unchanged. */
+/**
+ * The policy as the functions' environment; `loadConfig` reads it back unchanged. An unset field
+ * (no uploaded-file retention) sets no variable.
+ */
 export function policyEnvironment(policy: UploadPolicy): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(POLICY_ENV).map(([field, name]) => {
+    Object.entries(POLICY_ENV).flatMap(([field, name]) => {
       const value = policy[field as keyof UploadPolicy];
-      return [name, Array.isArray(value) ? value.join(',') : String(value)];
+      if (value === undefined) return [];
+      return [[name, Array.isArray(value) ? value.join(',') : String(value)]];
     }),
   );
 }

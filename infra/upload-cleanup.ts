@@ -9,7 +9,8 @@ import { UploadFunction, type UploadFunctionProps } from './upload-function.ts';
 /**
  * Only TTL deletions of session items reach the function: DynamoDB's TTL process is the
  * principal `dynamodb.amazonaws.com` of type Service, and only session items carry
- * `entity = session`. User-initiated deletes and other item types are dropped before invocation.
+ * `entity = session`. Every status passes: an uploaded or deleted session's record takes its
+ * object with it. User-initiated deletes and other item types are dropped before invocation.
  */
 export const TTL_SESSION_REMOVAL_FILTER = {
   eventName: FilterRule.isEqual('REMOVE'),
@@ -25,7 +26,7 @@ export interface UploadCleanupProps
   readonly table: ITable;
 }
 
-/** Aborts the multipart upload of every expired session that DynamoDB's TTL deletes. */
+/** Releases the storage of every session that DynamoDB's TTL deletes. */
 export class UploadCleanup extends Construct {
   readonly handler: UploadFunction;
   readonly failures: Queue;
@@ -36,7 +37,7 @@ export class UploadCleanup extends Construct {
     this.handler = new UploadFunction(this, 'Handler', {
       ...functionProps,
       handler: 'cleanup-expired',
-      description: 'Aborts the multipart uploads of TTL-deleted sessions',
+      description: 'Releases the storage (parts or object) of TTL-deleted sessions',
       timeout: Duration.seconds(60),
       memorySize: 256,
     });

@@ -15,33 +15,11 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { USER_INDEX } from '../src/adapters/session-item.ts';
+import { USER_INDEX, USER_INDEX_ATTRIBUTES } from '../src/adapters/session-item.ts';
 import type { ResolvedUploadApiProps } from './upload-api-props.ts';
 
-/**
- * Attributes the list route reads from the user index: everything toSessionView and the list
- * filters use (status, expiresAt), plus userId. The chunk bitmap (`uploadedChunks`, up to
- * ~40 KB), the file record and the internal tokens stay out of the index.
- */
-export const USER_INDEX_ATTRIBUTES = [
-  'id',
-  'userId',
-  'fileId',
-  'fileName',
-  'fileSize',
-  'contentType',
-  'chunkSize',
-  'totalChunks',
-  'checksumMode',
-  'metadata',
-  'key',
-  'status',
-  'createdAt',
-  'expiresAt',
-  'uploadedBytes',
-  'chunksUploaded',
-  'error',
-] as const;
+/** The user index's projection, shared with the local table (local/bootstrap.ts). */
+export { USER_INDEX_ATTRIBUTES };
 
 const SECONDS_PER_DAY = 86_400;
 

@@ -7,7 +7,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { USER_INDEX } from '../src/adapters/session-item.ts';
+import { USER_INDEX, USER_INDEX_ATTRIBUTES } from '../src/adapters/session-item.ts';
 
 /** Creates the bucket (CORS exposing ETag, as the CDK construct does) if it does not exist. */
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
@@ -35,7 +35,10 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
   );
 }
 
-/** Creates the single table (generic PK/SK, the user index, TTL on expiresAt) if it does not exist. */
+/**
+ * Creates the single table if it does not exist, as infra/upload-storage.ts defines it: generic
+ * PK/SK, the user index with the same projection, TTL on expiresAt.
+ */
 export async function ensureTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
   try {
     await dynamodb.send(new DescribeTableCommand({ TableName: table }));
@@ -65,7 +68,10 @@ export async function ensureTable(dynamodb: DynamoDBClient, table: string): Prom
               { AttributeName: 'GSI1PK', KeyType: 'HASH' },
               { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: [...USER_INDEX_ATTRIBUTES],
+            },
           },
         ],
       }),

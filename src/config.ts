@@ -31,7 +31,8 @@ const EnvSchema = z.object({
   ALLOWED_CONTENT_TYPES: z.string().default('*'),
   COMPLETION_WAIT_MS: z.coerce.number().int().nonnegative().default(10_000),
   COMPLETION_STALE_SECONDS: seconds(120),
-  UPLOADED_RETENTION_SECONDS: seconds(30 * 24 * 3600),
+  // Unset: uploaded files are kept until deleted.
+  UPLOADED_RETENTION_SECONDS: z.coerce.number().int().positive().optional(),
   CORS_ALLOWED_ORIGINS: z.string().default('*'),
 });
 

@@ -11,7 +11,8 @@ commands:
   upload <file>            upload a file (re-run the same command to resume)
   status <id>              progress of a session
   list                     your sessions, newest first
-  cancel <id>              cancel a session and release its stored parts
+  cancel <id>              cancel an unfinished session and release its stored parts
+  delete <id>              delete the finished file of an uploaded session
   download <id> <path>     save a finished file to <path>
 
 options:
@@ -37,7 +38,7 @@ export type Command =
       readonly checksum: boolean;
       readonly resume: boolean;
     }
-  | { readonly name: 'status' | 'cancel'; readonly id: string }
+  | { readonly name: 'status' | 'cancel' | 'delete'; readonly id: string }
   | { readonly name: 'download'; readonly id: string; readonly path: string }
   | {
       readonly name: 'list';
@@ -69,6 +70,7 @@ const ARITY: Record<string, string[]> = {
   upload: ['file'],
   status: ['id'],
   cancel: ['id'],
+  delete: ['id'],
   download: ['id', 'path'],
   list: [],
 };
@@ -116,6 +118,7 @@ export function parseCommandLine(
       };
     case 'status':
     case 'cancel':
+    case 'delete':
       return { command: { name, id: first }, connection };
     case 'download':
       return { command: { name, id: first, path: second }, connection };

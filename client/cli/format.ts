@@ -1,5 +1,5 @@
 /** Pure text formatting for the CLI: sizes, rates, durations and the progress line. */
-import type { UploadProgress } from '../sdk/progress.ts';
+import { percentOf, type UploadProgress } from '../sdk/progress.ts';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
@@ -27,14 +27,19 @@ export function formatEta(seconds: number | null): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-/** `[#####.....] 32.0 MiB / 64.0 MiB  50.0%  12.3 MB/s  ETA 0:03`, with a bar `barWidth` wide. */
+/**
+ * `[#####.....] 32.0 MiB / 64.0 MiB  50.0% (48.4% recorded)  12.3 MB/s  ETA 0:03`: the bar and
+ * the bytes are what storage has taken, the parenthesis what the server has recorded.
+ */
 export function progressLine(progress: UploadProgress, barWidth = 24): string {
-  const filled = Math.round((Math.min(100, Math.max(0, progress.percent)) / 100) * barWidth);
+  const sent =
+    progress.totalBytes > 0 ? percentOf(progress.sentBytes, progress.totalBytes) : progress.percent;
+  const filled = Math.round((sent / 100) * barWidth);
   const bar = barWidth > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ` : '';
   return (
-    `${bar}${formatBytes(progress.bytesUploaded)} / ${formatBytes(progress.totalBytes)}  ` +
-    `${progress.percent.toFixed(1)}%  ${formatRate(progress.bytesPerSecond)}  ` +
-    `ETA ${formatEta(progress.etaSeconds)}`
+    `${bar}${formatBytes(progress.sentBytes)} / ${formatBytes(progress.totalBytes)}  ` +
+    `${sent.toFixed(1)}% (${progress.percent.toFixed(1)}% recorded)  ` +
+    `${formatRate(progress.bytesPerSecond)}  ETA ${formatEta(progress.etaSeconds)}`
   );
 }
 

@@ -77,6 +77,10 @@ async function execute(
       await api.cancel(command.id, call);
       say(`cancelled ${command.id}`);
       return EXIT.ok;
+    case 'delete':
+      await api.deleteFile(command.id, call);
+      say(`deleted ${command.id}`);
+      return EXIT.ok;
     case 'download': {
       const bytes = await download(api, command.id, command.path, io.signal);
       say(JSON.stringify({ id: command.id, path: command.path, bytes }));
@@ -160,7 +164,7 @@ function progressDisplay(io: Io) {
   let pending: UploadProgress | undefined;
   const draw = (progress: UploadProgress) => {
     if (tty) {
-      const width = Math.max(0, Math.min(30, (io.stderr.columns ?? 80) - 60));
+      const width = Math.max(0, Math.min(30, (io.stderr.columns ?? 80) - 75));
       io.stderr.write(`\r${progressLine(progress, width)}\x1b[K`);
     } else {
       io.stderr.write(`progress: ${progressLine(progress, 0)}\n`);

@@ -8,7 +8,10 @@ import {
   sleep,
 } from './retry.ts';
 import type {
+  BatchRecordResult,
+  ChunkRecordInput,
   ChunkUrl,
+  DeletedFile,
   DownloadLink,
   FileRecord,
   InitiateRequest,
@@ -105,6 +108,14 @@ export class UploadApiClient {
     });
   }
 
+  /** Records up to 100 stored chunks in one call; each is recorded or rejected on its own. */
+  recordChunks(id: string, chunks: readonly ChunkRecordInput[], options: CallOptions = {}) {
+    return this.call<BatchRecordResult>('PUT', `${sessionPath(id)}/chunks`, {
+      ...options,
+      body: { chunks },
+    });
+  }
+
   progress(id: string, options: CallOptions = {}) {
     return this.call<UploadProgressState>('GET', `${sessionPath(id)}/progress`, options);
   }
@@ -120,6 +131,11 @@ export class UploadApiClient {
   async cancel(id: string, options: CallOptions = {}): Promise<string> {
     const envelope = await this.request('DELETE', sessionPath(id), options);
     return typeof envelope.message === 'string' ? envelope.message : 'Upload cancelled';
+  }
+
+  /** Deletes the finished file of an `uploaded` session; the session becomes `deleted`. */
+  deleteFile(id: string, options: CallOptions = {}) {
+    return this.call<DeletedFile>('DELETE', `${sessionPath(id)}/file`, options);
   }
 
   get(id: string, options: CallOptions = {}) {

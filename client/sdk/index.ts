@@ -10,7 +10,9 @@ export {
 export { isAbortError, UploadAbortedError, UploadApiError, UploadStorageError } from './errors.ts';
 export { fingerprint } from './fingerprint.ts';
 export type { ChunkHasher } from './hash.ts';
+export { cancel, deleteFile, type ManageOptions } from './manage.ts';
 export type { UploadProgress } from './progress.ts';
+export { DEFAULT_RECORD_BATCH, type RecordBatchOptions } from './record-batcher.ts';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.ts';
 export { blobSource, type UploadSource } from './source.ts';
 export {
@@ -20,4 +22,4 @@ export {
   type StoredUpload,
 } from './store.ts';
 export type * from './types.ts';
-export { cancel, type SessionStart, type UploadOptions, upload } from './upload.ts';
+export { type SessionStart, type UploadOptions, upload } from './upload.ts';

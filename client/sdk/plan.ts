@@ -21,6 +21,12 @@ export function chunkRange(layout: ChunkLayout, n: number): { start: number; end
   return { start, end: Math.min(layout.fileSize, start + layout.chunkSize) };
 }
 
+/** Bytes in chunk `n`. */
+export function chunkLength(layout: ChunkLayout, n: number): number {
+  const { start, end } = chunkRange(layout, n);
+  return end - start;
+}
+
 export const allChunks = (totalChunks: number): number[] =>
   Array.from({ length: totalChunks }, (_, n) => n);
 
@@ -37,10 +43,10 @@ export interface SignPlanInput {
   readonly signAhead: number;
 }
 
-/** Default queue depth: two rounds of workers, within one signing call. */
 /**
- * Signing far ahead keeps API calls near one per chunk (the record): a signed chunk costs only its
- * hash, not its bytes, and a URL close to expiry is re-signed before use.
+ * Default queue depth: at least two rounds of workers, within one signing call. Signing far ahead
+ * keeps signing calls near one per 30 chunks: a signed chunk costs only its hash, not its bytes,
+ * and a URL close to expiry is re-signed before use.
  */
 export const defaultSignAhead = (concurrency: number): number =>
   Math.min(MAX_SIGN_BATCH, Math.max(64, 2 * concurrency));
@@ -60,4 +66,10 @@ export function planSignBatch(input: SignPlanInput): number[] {
 export function expiresSoon(expiresAt: string, nowMs: number, marginMs = 30_000): boolean {
   const at = Date.parse(expiresAt);
   return Number.isNaN(at) ? false : at - nowMs <= marginMs;
+}
+
+export function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new TypeError(`${name} must be a positive integer, got ${value}`);
+  return value;
 }

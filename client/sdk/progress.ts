@@ -1,18 +1,26 @@
 /** Pure progress arithmetic: percent, transfer rate over a sliding window, ETA. */
 
 export interface UploadProgress {
-  /** Bytes the server holds (recorded chunks, including chunks of earlier runs). */
+  /** Bytes the server has recorded, including earlier runs (the same as `confirmedBytes`). */
   readonly bytesUploaded: number;
+  /**
+   * Bytes storage has taken: what the server has recorded plus the chunks this run has PUT whose
+   * records are still to come. Moves with every chunk PUT; never below `confirmedBytes`.
+   */
+  readonly sentBytes: number;
+  /** Bytes the server has recorded, including earlier runs. Trails `sentBytes` by the batching. */
+  readonly confirmedBytes: number;
   readonly totalBytes: number;
-  /** 0 to 100, two decimals. */
+  /** Of the recorded bytes: 0 to 100, two decimals. */
   readonly percent: number;
-  /** Over the last few seconds of this run; 0 until a rate is known. */
+  /** Bytes PUT per second over the last few seconds of this run; 0 until a rate is known. */
   readonly bytesPerSecond: number;
-  /** Seconds left at the current rate; null while unknown, 0 when done. */
+  /** Seconds left to send the rest at the current rate; null while unknown, 0 when all is sent. */
   readonly etaSeconds: number | null;
+  /** Chunks the server has recorded, including earlier runs. */
   readonly chunksUploaded: number;
   readonly totalChunks: number;
-  /** Chunks PUT to storage by this run (a resumed run sends only the missing ones). */
+  /** Chunks this run has PUT to storage, each counted once (a resumed run sends only the missing). */
   readonly chunksSent: number;
 }
 
@@ -58,14 +66,17 @@ export function etaSeconds(remainingBytes: number, bytesPerSecond: number): numb
 /** Tracks one run's progress; time comes from the caller so it stays testable. */
 export class ProgressMeter {
   private readonly samples: RateSample[];
-  private sent = 0;
-  private uploaded: number;
+  /** Bytes PUT by this run, re-sends included: what the rate measures. */
+  private transferred = 0;
+  private sent: number;
+  private confirmedBytes: number;
   private chunks: number;
-  private chunksSent = 0;
+  private readonly sentChunks = new Set<number>();
   readonly totalBytes: number;
   readonly totalChunks: number;
   private readonly windowMs: number;
 
+  /** `start` is what the server had recorded before this run. */
   constructor(
     totalBytes: number,
     totalChunks: number,
@@ -75,37 +86,57 @@ export class ProgressMeter {
     this.totalBytes = totalBytes;
     this.totalChunks = totalChunks;
     this.windowMs = windowMs;
-    this.uploaded = start.bytes;
+    this.sent = start.bytes;
+    this.confirmedBytes = start.bytes;
     this.chunks = start.chunks;
     this.samples = [{ at: start.now, bytes: 0 }];
   }
 
-  /** A chunk of `bytes` was stored and recorded at `now`. */
-  add(bytes: number, now: number): void {
+  /** Storage took chunk `chunkNumber`, `bytes` long, at `now`. */
+  sentChunk(chunkNumber: number, bytes: number, now: number): void {
     this.sent += bytes;
-    this.uploaded += bytes;
-    this.chunks += 1;
-    this.chunksSent += 1;
-    this.samples.push({ at: now, bytes: this.sent });
+    this.sentChunks.add(chunkNumber);
+    this.transferred += bytes;
+    this.samples.push({ at: now, bytes: this.transferred });
     // Keep one sample older than the window so the rate spans all of it.
     while (this.samples.length > 2 && (this.samples[1] as RateSample).at <= now - this.windowMs)
       this.samples.shift();
   }
 
+  /** The server recorded `chunks` sent chunks of `bytes` bytes in all. */
+  confirmed(bytes: number, chunks: number): void {
+    this.confirmedBytes += bytes;
+    this.chunks += chunks;
+  }
+
+  /** The server refused to record a sent chunk of `bytes`: it is to be sent again. */
+  unsent(bytes: number): void {
+    this.sent = Math.max(this.confirmedBytes, this.sent - bytes);
+  }
+
+  /** The server no longer counts a recorded chunk of `bytes` (complete listed it as missing). */
+  lost(bytes: number): void {
+    this.confirmedBytes = Math.max(0, this.confirmedBytes - bytes);
+    this.sent = Math.max(this.confirmedBytes, this.sent - bytes);
+    this.chunks = Math.max(0, this.chunks - 1);
+  }
+
   snapshot(now: number): UploadProgress {
     const bytesPerSecond = rateOver(this.samples, now, this.windowMs);
     return {
-      bytesUploaded: this.uploaded,
+      bytesUploaded: this.confirmedBytes,
+      sentBytes: this.sent,
+      confirmedBytes: this.confirmedBytes,
       totalBytes: this.totalBytes,
       percent:
         this.totalBytes > 0
-          ? percentOf(this.uploaded, this.totalBytes)
+          ? percentOf(this.confirmedBytes, this.totalBytes)
           : percentOf(this.chunks, this.totalChunks),
       bytesPerSecond: Math.round(bytesPerSecond),
-      etaSeconds: etaSeconds(this.totalBytes - this.uploaded, bytesPerSecond),
+      etaSeconds: etaSeconds(this.totalBytes - this.sent, bytesPerSecond),
       chunksUploaded: this.chunks,
       totalChunks: this.totalChunks,
-      chunksSent: this.chunksSent,
+      chunksSent: this.sentChunks.size,
     };
   }
 }

@@ -1,10 +1,18 @@
-import { describe, type FetchLike, type UploadApiClient } from './api.ts';
-import { UploadApiError, UploadStorageError } from './errors.ts';
+import type { FetchLike, UploadApiClient } from './api.ts';
+import { UploadApiError } from './errors.ts';
 import { type ChunkHasher, sha256Base64 } from './hash.ts';
-import { type ChunkLayout, chunkRange, expiresSoon, planSignBatch } from './plan.ts';
-import { isRetryableStatus, type ResolvedRetryOptions, retryDelay, sleep } from './retry.ts';
+import { type ChunkLayout, chunkLength, chunkRange, planSignBatch } from './plan.ts';
+import { putChunk } from './put-chunk.ts';
+import { RecordBatcher, type RecordBatchOptions } from './record-batcher.ts';
+import { RESENDABLE, ResendBudget, refusalError } from './resends.ts';
+import type { ResolvedRetryOptions } from './retry.ts';
 import type { UploadSource } from './source.ts';
-import type { ChecksumMode, ChunkUrl } from './types.ts';
+import type { BatchRecordResult, ChecksumMode, ChunkRecordInput, ChunkUrl } from './types.ts';
+
+export interface SizedChunk {
+  readonly chunkNumber: number;
+  readonly size: number;
+}
 
 export interface TransferPlan {
   readonly api: UploadApiClient;
@@ -22,8 +30,16 @@ export interface TransferPlan {
   readonly sha256?: ChunkHasher;
   readonly retry: ResolvedRetryOptions;
   readonly signal: AbortSignal | undefined;
-  /** A chunk of `size` bytes is stored and recorded. */
-  readonly onChunk: (chunkNumber: number, size: number) => void;
+  /** How records are batched (default 32 entries, 250 ms, 2 batches in flight). */
+  readonly recordBatch?: RecordBatchOptions;
+  /** Re-sends allowed per chunk; share one budget between the transfers of one upload. */
+  readonly resends?: ResendBudget;
+  /** Storage took the chunk's PUT; its record is still to come. */
+  readonly onSent?: (chunkNumber: number, size: number) => void;
+  /** The server recorded these chunks. */
+  readonly onConfirmed?: (chunks: readonly SizedChunk[]) => void;
+  /** The server refused to record a sent chunk; it is sent again. */
+  readonly onRequeued?: (chunkNumber: number, size: number) => void;
   readonly now?: () => number;
 }
 
@@ -33,20 +49,29 @@ interface ReadyChunk {
 }
 
 /**
- * Sends chunks with `concurrency` workers. A signer reads and hashes chunks ahead of them and
- * asks for their URLs in batches, keeping a short queue of signed chunks; each worker reads its
- * chunk again, PUTs it and records it. Memory stays within (concurrency + 1) chunks: with a
- * source that reads into a given buffer, the signer and each worker reuse one buffer each. The
- * first failure stops every worker and is thrown once they have all stopped.
+ * Sends chunks with `concurrency` workers and resolves once the server has recorded every one.
+ * A signer reads and hashes chunks ahead of the workers and asks for their URLs in batches; a
+ * worker reads its chunk again, PUTs it, hands the ETag to a RecordBatcher and takes the next
+ * chunk at once, so no worker waits on a record call. A chunk whose record is refused (storage
+ * holds other bytes, none, or a part of the wrong size) goes back to the signer to be read, hashed
+ * and sent again, within the re-send budget. Memory stays within (concurrency + 1) chunks: with a
+ * source that reads into a given buffer, the signer and each worker reuse one buffer each, free
+ * again as soon as storage answers the PUT. The first failure stops everything and is thrown
+ * once every worker and record call has stopped.
  */
 export async function transferChunks(plan: TransferPlan): Promise<void> {
   const stop = new AbortController();
   const signal = plan.signal ? AbortSignal.any([plan.signal, stop.signal]) : stop.signal;
   const now = plan.now ?? Date.now;
+  const resends = plan.resends ?? new ResendBudget();
+  const sizeOf = (n: number) => chunkLength(plan.layout, n);
   const pending = [...plan.chunks];
   const ready: ReadyChunk[] = [];
-  let signing = true;
+  const unconfirmed = new Set(plan.chunks);
+  /** Chunks still to be PUT: pending, being signed, ready, or being PUT. */
+  let unstored = unconfirmed.size;
   let failure: { error: unknown } | undefined;
+  const finished = () => unconfirmed.size === 0 || signal.aborted;
 
   let wake = () => {};
   let changed = new Promise<void>((resolve) => (wake = resolve));
@@ -58,8 +83,50 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
   signal.addEventListener('abort', notify, { once: true });
   const fail = (error: unknown) => {
     failure ??= { error };
+    batcher.stop();
     stop.abort(error);
   };
+
+  const settle = (sent: readonly ChunkRecordInput[], answer: BatchRecordResult) => {
+    const recorded = new Set(answer.recorded.map((r) => r.chunkNumber));
+    const rejected = new Map(answer.rejected.map((r) => [r.chunkNumber, r]));
+    const confirmed: SizedChunk[] = [];
+    const again: number[] = [];
+    for (const { chunkNumber: n } of sent) {
+      if (recorded.has(n)) {
+        if (unconfirmed.delete(n)) confirmed.push({ chunkNumber: n, size: sizeOf(n) });
+        continue;
+      }
+      const refusal = rejected.get(n);
+      if (!refusal)
+        throw new UploadApiError('INVALID_RESPONSE', `the record answer omits chunk ${n}`, 200);
+      if (!RESENDABLE.has(refusal.code))
+        throw refusalError(n, refusal, `chunk ${n} was not recorded: ${refusal.message}`);
+      resends.take(n, refusal);
+      again.push(n);
+    }
+    if (confirmed.length > 0) plan.onConfirmed?.(confirmed);
+    for (const n of again) plan.onRequeued?.(n, sizeOf(n));
+    pending.unshift(...again);
+    unstored += again.length;
+  };
+
+  const batcher = new RecordBatcher(
+    {
+      send: (entries) => plan.api.recordChunks(plan.sessionId, entries, { signal }),
+      onAnswer: (sent, answer) => {
+        try {
+          settle(sent, answer);
+        } catch (error) {
+          fail(error);
+        }
+        notify();
+      },
+      onError: fail,
+      now,
+    },
+    plan.recordBatch,
+  );
 
   // Only hashing reads a chunk in the signer: without checksums it needs no buffer.
   const signerBuffer = plan.checksum === 'SHA256' ? chunkBuffer(plan) : undefined;
@@ -82,7 +149,7 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
 
   const signer = async () => {
     try {
-      while (pending.length > 0 && !signal.aborted) {
+      while (!finished()) {
         const batch = planSignBatch({ pending, ready: ready.length, signAhead: plan.signAhead });
         if (batch.length === 0) {
           await changed;
@@ -101,86 +168,39 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
       }
     } catch (error) {
       fail(error);
-    } finally {
-      signing = false;
-      notify();
-    }
-  };
-
-  /** PUTs the chunk until storage takes it (re-signing after a 403); resolves to its ETag. */
-  const store = async (n: number, bytes: Uint8Array<ArrayBuffer>, item: ReadyChunk) => {
-    let current = item.signed;
-    for (let attempt = 0; ; attempt++) {
-      if (expiresSoon(current.expiresAt, now()))
-        current = (await sign([n], [item.checksum]))[0] ?? current;
-      let error: UploadStorageError;
-      let retryAfter: string | null = null;
-      let resign = false;
-      try {
-        const response = await plan.fetch(current.url, {
-          method: current.method,
-          headers: current.headers,
-          body: bytes,
-          signal,
-        });
-        if (response.ok) {
-          const etag = response.headers.get('etag');
-          await response.arrayBuffer().catch(() => undefined);
-          if (etag) return etag;
-          throw new UploadStorageError(
-            `storage stored chunk ${n} but sent no ETag (is ETag an exposed CORS header?)`,
-            response.status,
-            n,
-          );
-        }
-        const text = await response.text().catch(() => '');
-        error = new UploadStorageError(
-          `storage refused chunk ${n}: HTTP ${response.status}${s3Code(text)}`,
-          response.status,
-          n,
-        );
-        // 403: the URL expired or its signature no longer holds; a fresh URL fixes that.
-        if (response.status === 403) resign = true;
-        else if (!isRetryableStatus(response.status)) throw error;
-        retryAfter = response.headers.get('retry-after');
-      } catch (thrown) {
-        if (signal.aborted) throw signal.reason;
-        // fetch rejects with a TypeError on network errors; anything else is not ours to retry.
-        if (!(thrown instanceof TypeError)) throw thrown;
-        error = new UploadStorageError(`chunk ${n}: ${describe(thrown)}`, 0, n, { cause: thrown });
-      }
-      if (attempt >= plan.retry.retries) throw error;
-      if (resign) current = (await sign([n], [item.checksum]))[0] ?? current;
-      else await sleep(retryDelay(attempt, retryAfter, plan.retry), signal);
     }
   };
 
   const send = async (item: ReadyChunk, buffer: Uint8Array<ArrayBuffer> | undefined) => {
     const n = item.signed.chunkNumber;
     const bytes = await readChunk(plan, n, buffer);
-    for (let attempt = 1; ; attempt++) {
-      const etag = await store(n, bytes, item);
-      const body = item.checksum ? { etag, checksumSha256: item.checksum } : { etag };
-      try {
-        await plan.api.recordChunk(plan.sessionId, n, body, { signal });
-        break;
-      } catch (error) {
-        // Storage holds other bytes for this part than our last PUT: an earlier attempt that
-        // looked failed landed after it. Sending the chunk again makes ours the stored one.
-        const stale = error instanceof UploadApiError && error.code === 'ETAG_MISMATCH';
-        if (!stale || attempt >= ETAG_MISMATCH_RESENDS) throw error;
-      }
-    }
-    plan.onChunk(n, bytes.length);
+    const etag = await putChunk({
+      chunkNumber: n,
+      bytes,
+      signed: item.signed,
+      resign: async () => (await sign([n], [item.checksum]))[0],
+      fetch: plan.fetch,
+      retry: plan.retry,
+      signal,
+      now,
+    });
+    // From here on the buffer is free for the next chunk: the record goes out in the background.
+    unstored--;
+    batcher.add(
+      item.checksum
+        ? { chunkNumber: n, etag, checksumSha256: item.checksum }
+        : { chunkNumber: n, etag },
+    );
+    plan.onSent?.(n, bytes.length);
+    if (unstored === 0) batcher.flush(); // nothing left to PUT: no reason to hold records back
   };
 
   const worker = async () => {
     const buffer = chunkBuffer(plan);
     try {
-      while (!signal.aborted) {
+      while (!finished()) {
         const next = ready.shift();
         if (!next) {
-          if (!signing) return;
           await changed;
           continue;
         }
@@ -194,13 +214,12 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
 
   const workers = Math.max(1, Math.min(plan.concurrency, plan.chunks.length));
   await Promise.all([signer(), ...Array.from({ length: workers }, worker)]);
+  batcher.stop();
+  await batcher.settled();
   signal.removeEventListener('abort', notify);
   if (failure) throw failure.error;
   if (plan.signal?.aborted) throw plan.signal.reason;
 }
-
-/** How many times a chunk is sent when storage keeps holding other bytes for it. */
-const ETAG_MISMATCH_RESENDS = 3;
 
 /** A buffer of one chunk, when the source can read into one (else every read allocates). */
 function chunkBuffer(plan: TransferPlan): Uint8Array<ArrayBuffer> | undefined {
@@ -223,10 +242,4 @@ async function readChunk(
       `read ${bytes.length} bytes of chunk ${n} instead of ${end - start}: did the file change?`,
     );
   return bytes;
-}
-
-/** ` (Code)` from an S3 XML error body, when there is one. */
-function s3Code(body: string): string {
-  const code = /<Code>([^<]{1,64})<\/Code>/.exec(body)?.[1];
-  return code ? ` (${code})` : '';
 }

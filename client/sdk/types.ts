@@ -7,7 +7,8 @@ export type SessionStatus =
   | 'uploaded'
   | 'cancelled'
   | 'expired'
-  | 'failed';
+  | 'failed'
+  | 'deleted';
 
 export type ChecksumMode = 'SHA256' | 'NONE';
 
@@ -59,6 +60,38 @@ export interface RecordedChunk {
   readonly totalChunks: number;
 }
 
+/** One stored chunk to record: `etag` as storage answered its PUT. */
+export interface ChunkRecordInput {
+  readonly chunkNumber: number;
+  readonly etag: string;
+  readonly checksumSha256?: string;
+}
+
+export interface BatchRecordedChunk {
+  readonly chunkNumber: number;
+  readonly size: number;
+  readonly etag: string;
+  readonly checksum: string | null;
+  readonly uploadedAt: string;
+}
+
+/** A chunk the server would not record: CHUNK_NOT_UPLOADED, CHUNK_SIZE_MISMATCH or ETAG_MISMATCH. */
+export interface RejectedChunk {
+  readonly chunkNumber: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/** What PUT /uploads/{id}/chunks answers; the totals are the session's after this batch. */
+export interface BatchRecordResult {
+  readonly recorded: BatchRecordedChunk[];
+  readonly rejected: RejectedChunk[];
+  readonly uploadedBytes: number;
+  readonly chunksUploaded: number;
+  readonly totalChunks: number;
+}
+
 export interface ResumeState {
   readonly id: string;
   readonly status: SessionStatus;
@@ -97,6 +130,11 @@ export interface FileRecord {
   readonly etag: string;
   readonly key: string;
   readonly metadata: Record<string, string>;
+}
+
+export interface DeletedFile {
+  readonly id: string;
+  readonly status: 'deleted';
 }
 
 export interface DownloadLink {

@@ -2,12 +2,15 @@ import { type FetchLike, type TokenProvider, UploadApiClient } from './api.ts';
 import { UploadAbortedError, UploadApiError } from './errors.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { ChunkHasher } from './hash.ts';
-import { allChunks, defaultSignAhead, layoutFits } from './plan.ts';
+import { type ChunkLayout, chunkLength, defaultSignAhead, positiveInteger } from './plan.ts';
 import { ProgressMeter, type UploadProgress } from './progress.ts';
+import type { RecordBatchOptions } from './record-batcher.ts';
+import { ResendBudget } from './resends.ts';
 import type { RetryOptions } from './retry.ts';
+import { initiate, resumeStored } from './session-start.ts';
 import { blobSource, isUploadSource, type UploadSource } from './source.ts';
 import type { ResumeStore } from './store.ts';
-import { transferChunks } from './transfer.ts';
+import { type TransferPlan, transferChunks } from './transfer.ts';
 import type { ChecksumMode, FileRecord } from './types.ts';
 
 export interface UploadOptions {
@@ -40,6 +43,8 @@ export interface UploadOptions {
   readonly fileSha256?: string;
   /** Signed chunks kept queued ahead of the workers (default max(64, 2 × concurrency), at most 100). */
   readonly signAhead?: number;
+  /** How chunk records are batched (default: 32 entries or 250 ms, 2 batches in flight). */
+  readonly recordBatch?: RecordBatchOptions;
   /** Told which session is used, once, before any chunk is sent. */
   readonly onSession?: (session: SessionStart) => void;
 }
@@ -51,19 +56,6 @@ export interface SessionStart {
   /** Chunks this run has to send. */
   readonly missingChunks: number;
 }
-
-interface Started {
-  readonly id: string;
-  readonly chunkSize: number;
-  readonly totalChunks: number;
-  readonly checksum: ChecksumMode;
-  readonly missing: number[];
-  readonly uploadedBytes: number;
-  readonly resumed: boolean;
-}
-
-const GONE = new Set(['SESSION_NOT_FOUND', 'SESSION_EXPIRED', 'SESSION_CANCELLED']);
-const COMPLETE_ROUNDS = 3;
 
 /**
  * Uploads a Blob/File (or any UploadSource) and resolves to the finished file record. With a
@@ -132,49 +124,57 @@ export async function upload(
       missingChunks: started.missing.length,
     });
 
+    const layout: ChunkLayout = {
+      fileSize: src.size,
+      chunkSize: started.chunkSize,
+      totalChunks: started.totalChunks,
+    };
     const meter = new ProgressMeter(src.size, started.totalChunks, {
       bytes: started.uploadedBytes,
       chunks: started.totalChunks - started.missing.length,
       now: Date.now(),
     });
-    options.onProgress?.(meter.snapshot(Date.now()));
+    const report = () => options.onProgress?.(meter.snapshot(Date.now()));
+    report();
+    const resends = new ResendBudget();
+    const call = signal ? { signal } : {};
     let missing = started.missing;
-    for (let round = 1; ; round++) {
+    for (;;) {
       await transferChunks({
         api,
         sessionId: started.id,
-        layout: {
-          fileSize: src.size,
-          chunkSize: started.chunkSize,
-          totalChunks: started.totalChunks,
-        },
+        layout,
         checksum: started.checksum,
         source: src,
         chunks: missing,
         concurrency,
         signAhead: options.signAhead ?? defaultSignAhead(concurrency),
+        ...(options.recordBatch ? { recordBatch: options.recordBatch } : {}),
+        resends,
         fetch: options.storageFetch ?? api.fetch,
         ...(options.sha256 ? { sha256: options.sha256 } : {}),
         retry: api.retry,
         signal,
-        onChunk: (_n, size) => {
-          meter.add(size, Date.now());
-          options.onProgress?.(meter.snapshot(Date.now()));
-        },
+        ...meterHooks(meter, report),
       });
       try {
         const record = await api.complete(
           started.id,
           options.fileSha256 ? { fileSha256: options.fileSha256 } : {},
-          { ...(signal ? { signal } : {}) },
+          call,
         );
         await store?.delete(key);
         return record;
       } catch (error) {
-        // A chunk the ledger lost (or never got): ask what is missing and send it again.
+        // The server dropped chunks whose stored part changed (or never had them): send those again.
         if (!(error instanceof UploadApiError && error.code === 'CHUNKS_MISSING')) throw error;
-        if (round >= COMPLETE_ROUNDS) throw error;
-        missing = (await api.resume(started.id, { ...(signal ? { signal } : {}) })).missingChunks;
+        missing = await missingAfter(error, api, started.id, layout.totalChunks, call);
+        if (missing.length === 0) throw error;
+        for (const n of missing) {
+          resends.take(n, { code: error.code, message: error.message });
+          meter.lost(chunkLength(layout, n));
+        }
+        report();
       }
     }
   } catch (error) {
@@ -183,106 +183,42 @@ export async function upload(
   }
 }
 
-/** Cancels a session: the server aborts the multipart upload and releases its parts. */
-export async function cancel(
-  sessionId: string,
-  options: Pick<UploadOptions, 'apiUrl' | 'token' | 'fetch' | 'retry' | 'signal'>,
-): Promise<void> {
-  const api = new UploadApiClient(options);
-  await api.cancel(sessionId, { ...(options.signal ? { signal: options.signal } : {}) });
-}
-
-async function initiate(
-  api: UploadApiClient,
-  src: UploadSource,
-  fileName: string,
-  options: UploadOptions,
-): Promise<Started> {
-  const checksum = options.checksum ?? 'SHA256';
-  const contentType = options.contentType ?? src.type;
-  const session = await api.initiate(
-    {
-      fileName,
-      fileSize: src.size,
-      checksum,
-      ...(contentType ? { contentType } : {}),
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-      ...(options.chunkSize !== undefined
-        ? { chunkSize: positiveInteger(options.chunkSize, 'chunkSize') }
-        : {}),
-      ...(options.fileSha256 ? { fileSha256: options.fileSha256 } : {}),
-    },
-    {
-      // The same key on every retry makes a retried initiate return the same session.
-      idempotencyKey: globalThis.crypto.randomUUID(),
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-  );
-  // Initiating a file the server already has a live session for (same name, size and
-  // fileSha256) returns that session: ask it what is still missing.
-  const known = session.status !== 'initiated' || (session.uploadedBytes ?? 0) > 0;
-  const missing = known
-    ? (await api.resume(session.id, { ...(options.signal ? { signal: options.signal } : {}) }))
-        .missingChunks
-    : allChunks(session.totalChunks);
+/** Transfer events as progress: each updates the meter and reports a snapshot. */
+function meterHooks(
+  meter: ProgressMeter,
+  report: () => void,
+): Pick<TransferPlan, 'onSent' | 'onConfirmed' | 'onRequeued'> {
   return {
-    id: session.id,
-    chunkSize: session.chunkSize,
-    totalChunks: session.totalChunks,
-    checksum: session.checksum ?? checksum,
-    missing,
-    uploadedBytes: known ? (session.uploadedBytes ?? 0) : 0,
-    resumed: known,
+    onSent: (chunkNumber, size) => {
+      meter.sentChunk(chunkNumber, size, Date.now());
+      report();
+    },
+    onConfirmed: (chunks) => {
+      meter.confirmed(
+        chunks.reduce((sum, c) => sum + c.size, 0),
+        chunks.length,
+      );
+      report();
+    },
+    onRequeued: (_chunkNumber, size) => {
+      meter.unsent(size);
+      report();
+    },
   };
 }
 
-/** The stored session of this file, if it can still be resumed (or is already finished). */
-async function resumeStored(
+/** The chunks a CHUNKS_MISSING answer lists; what resume says is missing when it lists none. */
+async function missingAfter(
+  error: UploadApiError,
   api: UploadApiClient,
-  store: ResumeStore,
-  key: string,
-  fileSize: number,
-  signal: AbortSignal | undefined,
-): Promise<Started | { done: FileRecord; totalChunks: number } | undefined> {
-  const stored = await store.get(key);
-  if (!stored) return undefined;
-  const call = signal ? { signal } : {};
-  try {
-    const state = await api.resume(stored.sessionId, call);
-    const layout = { fileSize, chunkSize: state.chunkSize, totalChunks: state.totalChunks };
-    if (!layoutFits(layout)) {
-      await store.delete(key);
-      return undefined;
-    }
-    return {
-      id: state.id,
-      chunkSize: state.chunkSize,
-      totalChunks: state.totalChunks,
-      checksum: stored.checksum,
-      missing: state.missingChunks,
-      uploadedBytes: state.uploadedBytes,
-      resumed: true,
-    };
-  } catch (error) {
-    if (!(error instanceof UploadApiError)) throw error;
-    const status = error.details?.status;
-    if (error.code === 'INVALID_STATE' && (status === 'uploaded' || status === 'completing')) {
-      // Finished (or finishing) in an earlier run whose answer was lost: complete answers again.
-      return {
-        done: await api.complete(stored.sessionId, {}, call),
-        totalChunks: stored.totalChunks,
-      };
-    }
-    if (GONE.has(error.code) || error.code === 'INVALID_STATE') {
-      await store.delete(key);
-      return undefined;
-    }
-    throw error;
-  }
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new TypeError(`${name} must be a positive integer, got ${value}`);
-  return value;
+  sessionId: string,
+  totalChunks: number,
+  call: { signal?: AbortSignal },
+): Promise<number[]> {
+  const listed = error.details?.missingChunks;
+  const valid = (n: unknown): n is number =>
+    Number.isInteger(n) && (n as number) >= 0 && (n as number) < totalChunks;
+  if (Array.isArray(listed) && listed.length > 0 && listed.every(valid))
+    return [...new Set(listed)].sort((a, b) => a - b);
+  return (await api.resume(sessionId, call)).missingChunks;
 }

@@ -18,9 +18,13 @@ export type SkipReason = 'not-a-ttl-removal' | 'not-a-session' | 'unreadable-ima
 
 export type ExpiredSessionDecision =
   | { readonly action: 'skip'; readonly reason: SkipReason }
-  /** The file was assembled: its object is the user's and must stay. */
-  | { readonly action: 'keep'; readonly session: ExpiredSession }
+  /** An uploaded (or deleted) file's record is gone: its object goes with it. */
+  | { readonly action: 'delete-file'; readonly session: ExpiredSession }
+  /** Unfinished or ended without a file: release the parts and any object under the key. */
   | { readonly action: 'abort'; readonly session: ExpiredSession };
+
+/** Statuses whose multipart upload was completed: only the object is left to release. */
+const FILE_STATUSES = new Set(['uploaded', 'deleted']);
 
 export function isTtlRemoval(record: DynamoDBRecord): boolean {
   const identity = record.userIdentity as { type?: unknown; principalId?: unknown } | undefined;
@@ -47,7 +51,7 @@ export function decideExpiredSession(record: DynamoDBRecord): ExpiredSessionDeci
   }
   const session = toExpiredSession(item);
   if (!session) return { action: 'skip', reason: 'unreadable-image' };
-  return { action: session.status === 'uploaded' ? 'keep' : 'abort', session };
+  return { action: FILE_STATUSES.has(session.status) ? 'delete-file' : 'abort', session };
 }
 
 /**

@@ -3,26 +3,26 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { StorageUnavailableError, WriteConflictError } from '../domain/errors.ts';
+import { StorageUnavailableError } from '../domain/errors.ts';
 import type {
-  ChunkRecord,
+  ChunkEntry,
   CreateOutcome,
   LiveSlots,
   NewSessionWrite,
+  OnChangedEntry,
   RecordOutcome,
   SessionLedger,
   SessionLookup,
 } from '../domain/ports.ts';
 import { epochSeconds, type FileRecord, type UploadSession } from '../domain/session.ts';
+import { DynamoChunkPages } from './dynamo-chunk-pages.ts';
 import { listSessionsPage } from './dynamo-session-list.ts';
-import { isTransient, translateDynamoError } from './sdk-errors.ts';
+import { lostTransaction, type TransactItem } from './dynamo-transaction.ts';
+import { translateDynamoError } from './sdk-errors.ts';
 import { fromSessionItem, keys, toSessionItem } from './session-item.ts';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * The live-slot record outlives its newest session by this much: concurrent initiates each set
@@ -36,10 +36,21 @@ const OPEN = { ':initiated': 'initiated', ':uploading': 'uploading' };
 const IS_OPEN = '#status IN (:initiated, :uploading) AND expiresAt > :nowEpoch';
 
 export class DynamoSessionLedger implements SessionLedger {
+  private readonly chunks: DynamoChunkPages;
+
+  /** `chunksPerPage` is fixed for the life of a table: only benchmarks set it. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    options: { chunksPerPage?: number } = {},
+  ) {
+    this.chunks = new DynamoChunkPages(
+      db,
+      table,
+      (id) => this.getSession(id),
+      options.chunksPerPage,
+    );
+  }
 
   async getSession(id: string): Promise<UploadSession | undefined> {
     const out = await this.call(() =>
@@ -124,57 +135,21 @@ export class DynamoSessionLedger implements SessionLedger {
     return this.freeSlots(userId, [sessionId]);
   }
 
-  /** The atomic bitmap update: a chunk already in the set fails the condition, so bytes never double-count. */
-  async recordChunk(sessionId: string, chunk: ChunkRecord, now: Date): Promise<RecordOutcome> {
-    const out = await this.conditionalUpdate({
-      Key: keys.session(sessionId),
-      UpdateExpression:
-        'ADD uploadedChunks :chunks, uploadedBytes :bytes, chunksUploaded :one SET #status = :uploading, updatedAt = :now, lastChunkAt = :now',
-      ConditionExpression: `${IS_OPEN} AND NOT contains(uploadedChunks, :chunkNumber)`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ...OPEN,
-        ':chunks': new Set([chunk.chunkNumber]),
-        ':chunkNumber': chunk.chunkNumber,
-        ':bytes': chunk.size,
-        ':one': 1,
-        ':now': now.toISOString(),
-        ':nowEpoch': epochSeconds(now),
-      },
-      ReturnValues: 'ALL_NEW',
-    });
-    if (!out) return { kind: 'rejected', session: await this.getSession(sessionId) };
-    return {
-      kind: 'recorded',
-      uploadedBytes: out.uploadedBytes as number,
-      chunksUploaded: out.chunksUploaded as number,
-    };
+  recordChunks(
+    session: Pick<UploadSession, 'id' | 'expiresAt'>,
+    chunks: readonly ChunkEntry[],
+    now: Date,
+    onChanged: OnChangedEntry,
+  ): Promise<RecordOutcome> {
+    return this.chunks.record(session, chunks, now, onChanged);
   }
 
-  async recordChunks(
-    sessionId: string,
-    chunks: readonly ChunkRecord[],
-    expectedCount: number,
-    now: Date,
-  ) {
-    const out = await this.conditionalUpdate({
-      Key: keys.session(sessionId),
-      UpdateExpression:
-        'ADD uploadedChunks :chunks, uploadedBytes :bytes, chunksUploaded :count SET #status = :uploading, updatedAt = :now, lastChunkAt = :now',
-      ConditionExpression: `${IS_OPEN} AND chunksUploaded = :expected`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ...OPEN,
-        ':chunks': new Set(chunks.map((c) => c.chunkNumber)),
-        ':bytes': chunks.reduce((sum, c) => sum + c.size, 0),
-        ':count': chunks.length,
-        ':expected': expectedCount,
-        ':now': now.toISOString(),
-        ':nowEpoch': epochSeconds(now),
-      },
-      ReturnValues: 'UPDATED_NEW',
-    });
-    if (!out) throw new WriteConflictError('The chunk ledger changed while reconciling');
+  readChunks(sessionId: string): Promise<Map<number, ChunkEntry>> {
+    return this.chunks.read(sessionId);
+  }
+
+  dropChunks(sessionId: string, chunks: readonly ChunkEntry[], now: Date): Promise<boolean> {
+    return this.chunks.drop(sessionId, chunks, now);
   }
 
   async beginCompletion(
@@ -379,20 +354,23 @@ export class DynamoSessionLedger implements SessionLedger {
       return translateDynamoError(error);
     }
   }
-}
 
-/**
- * The cancellation codes of a transaction that lost to another write (a condition failed or a
- * concurrent transaction held an item); undefined for any other failure.
- */
-function lostTransaction(error: unknown): (string | undefined)[] | undefined {
-  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
-  if (e.name !== 'TransactionCanceledException' || isTransient(error)) return undefined;
-  const codes = (e.CancellationReasons ?? []).map((reason) => reason.Code);
-  const lost = codes.some(
-    (code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict',
-  );
-  return lost ? codes : undefined;
+  async markFileDeleted(sessionId: string, expiresAt: number, now: Date): Promise<boolean> {
+    const out = await this.conditionalUpdate({
+      Key: keys.session(sessionId),
+      UpdateExpression:
+        'SET #status = :deleted, expiresAt = :expiresAt, updatedAt = :now REMOVE #file',
+      ConditionExpression: '#status = :uploaded',
+      ExpressionAttributeNames: { '#status': 'status', '#file': 'file' },
+      ExpressionAttributeValues: {
+        ':deleted': 'deleted',
+        ':uploaded': 'uploaded',
+        ':expiresAt': expiresAt,
+        ':now': now.toISOString(),
+      },
+    });
+    return out !== undefined;
+  }
 }
 
 /** A write refused because a transaction held the item (the adapter may already have translated it). */

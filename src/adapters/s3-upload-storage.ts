@@ -11,9 +11,10 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { UploadGoneError } from '../domain/errors.ts';
+import { PartsChangedError, UploadGoneError } from '../domain/errors.ts';
 import type {
   AssembledObject,
+  AssemblyPart,
   PresignedRequest,
   StoredPart,
   UploadStorage,
@@ -77,28 +78,51 @@ export class S3UploadStorage implements UploadStorage {
   }
 
   /**
-   * One ListParts page starting just below the part: real S3 answers with the part itself. Any
-   * other answer gets the full listing, because some emulators page by position, not number.
+   * The ListParts pages from just below the lowest part asked for to the highest: for up to 1,000
+   * parts apart, one page. When a part asked for is not there, the listing is read again from the
+   * first part, because some emulators page by position, not by part number.
    */
-  async findPart(
+  async findParts(
     key: string,
     uploadId: string,
-    partNumber: number,
-  ): Promise<StoredPart | undefined> {
-    const page = await this.call((s3) =>
-      s3.send(
-        new ListPartsCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumberMarker: partNumber > 1 ? String(partNumber - 1) : undefined,
-          MaxParts: 1,
-        }),
-      ),
-    );
-    const part = page.Parts?.[0];
-    if (part?.PartNumber === partNumber) return toStoredPart(part);
-    return (await this.listParts(key, uploadId)).find((p) => p.partNumber === partNumber);
+    partNumbers: readonly number[],
+  ): Promise<Map<number, StoredPart>> {
+    const wanted = [...new Set(partNumbers)];
+    if (wanted.length === 0) return new Map();
+    const highest = Math.max(...wanted);
+    let found = await this.listRange(key, uploadId, Math.min(...wanted) - 1, highest);
+    if (!wanted.every((n) => found.has(n))) found = await this.listRange(key, uploadId, 0, highest);
+    return new Map(wanted.flatMap((n) => (found.has(n) ? [[n, found.get(n) as StoredPart]] : [])));
+  }
+
+  /** Parts numbered above `after` up to `through`. */
+  private async listRange(
+    key: string,
+    uploadId: string,
+    after: number,
+    through: number,
+  ): Promise<Map<number, StoredPart>> {
+    const parts = new Map<number, StoredPart>();
+    let marker = after > 0 ? String(after) : undefined;
+    for (;;) {
+      const page = await this.call((s3) =>
+        s3.send(
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumberMarker: marker,
+            MaxParts: Math.min(MAX_PARTS_PER_PAGE, through - after),
+          }),
+        ),
+      );
+      for (const part of page.Parts ?? []) {
+        if ((part.PartNumber ?? 0) <= through) parts.set(part.PartNumber ?? 0, toStoredPart(part));
+      }
+      const last = page.Parts?.at(-1)?.PartNumber ?? through;
+      if (!page.IsTruncated || !page.NextPartNumberMarker || last >= through) return parts;
+      marker = page.NextPartNumberMarker;
+    }
   }
 
   async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
@@ -125,10 +149,10 @@ export class S3UploadStorage implements UploadStorage {
   async completeMultipartUpload(
     key: string,
     uploadId: string,
-    parts: readonly StoredPart[],
+    parts: readonly AssemblyPart[],
   ): Promise<void> {
-    await this.call(() =>
-      this.assembly.send(
+    try {
+      await this.assembly.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,
@@ -141,8 +165,13 @@ export class S3UploadStorage implements UploadStorage {
             })),
           },
         }),
-      ),
-    );
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'InvalidPart') {
+        throw new PartsChangedError('A part no longer has the recorded ETag', { cause: error });
+      }
+      translateS3Error(error);
+    }
   }
 
   async describeObject(key: string): Promise<AssembledObject | undefined> {

@@ -6,6 +6,8 @@ export const GIB = 1024 * MIB;
 export const MIN_CHUNK_SIZE = 5 * MIB;
 export const MAX_CHUNK_SIZE = 5 * GIB;
 export const MAX_CHUNKS = 10_000;
+/** Chunks one record request may carry. */
+export const MAX_RECORD_BATCH = 100;
 
 export interface ChunkPlan {
   readonly chunkSize: number;

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_KEY_REUSED',
   'SESSION_EXPIRED',
   'SESSION_CANCELLED',
+  'FILE_DELETED',
   'FILE_TOO_LARGE',
   'UNSUPPORTED_CONTENT_TYPE',
   'CHUNK_SIZE_MISMATCH',
@@ -55,6 +56,14 @@ export class StorageUnavailableError extends UploadError {
 /** A multipart upload that storage no longer knows (aborted, completed or never created). */
 export class UploadGoneError extends Error {
   override readonly name = 'UploadGoneError';
+}
+
+/**
+ * Storage refused to assemble the upload: a named part is gone or no longer has the recorded
+ * ETag (it was overwritten after it was listed).
+ */
+export class PartsChangedError extends Error {
+  override readonly name = 'PartsChangedError';
 }
 
 /** A conditional write lost: another request changed the item first. */

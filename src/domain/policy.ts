@@ -12,8 +12,11 @@ export interface UploadPolicy {
   readonly completionWaitMs: number;
   /** A `completing` session older than this is presumed abandoned by a crashed request. */
   readonly completionStaleSeconds: number;
-  /** How long the record of an uploaded file is kept after completion. */
-  readonly uploadedRetentionSeconds: number;
+  /**
+   * How long an uploaded file (its object and its record) is kept after completion; undefined
+   * keeps it until it is deleted.
+   */
+  readonly uploadedRetentionSeconds: number | undefined;
 }
 
 export function isContentTypeAllowed(contentType: string, allowed: readonly string[]): boolean {

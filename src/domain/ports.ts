@@ -9,6 +9,13 @@ export interface StoredPart {
   readonly lastModified: Date;
 }
 
+/** A part as CompleteMultipartUpload names it: the ETag (and checksum) the ledger recorded. */
+export interface AssemblyPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  readonly checksumSha256?: string;
+}
+
 export interface PresignedRequest {
   readonly url: string;
   readonly headers: Record<string, string>;
@@ -36,12 +43,18 @@ export interface UploadStorage {
     checksumSha256?: string;
     expiresInSeconds: number;
   }): Promise<PresignedRequest>;
-  findPart(key: string, uploadId: string, partNumber: number): Promise<StoredPart | undefined>;
+  /** The listed parts storage holds, by part number, reading as few ListParts pages as it can. */
+  findParts(
+    key: string,
+    uploadId: string,
+    partNumbers: readonly number[],
+  ): Promise<Map<number, StoredPart>>;
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  /** Throws PartsChangedError when a part no longer has the given ETag (or is gone). */
   completeMultipartUpload(
     key: string,
     uploadId: string,
-    parts: readonly StoredPart[],
+    parts: readonly AssemblyPart[],
   ): Promise<void>;
   /** The assembled object, or undefined when there is none. */
   describeObject(key: string): Promise<AssembledObject | undefined>;
@@ -89,14 +102,24 @@ export type CreateOutcome =
 
 export type RecordOutcome =
   | { readonly kind: 'recorded'; readonly uploadedBytes: number; readonly chunksUploaded: number }
+  /** The session is no longer open (or gone): nothing was written. */
   | { readonly kind: 'rejected'; readonly session: UploadSession | undefined };
 
-export interface ChunkRecord {
+/** What the ledger keeps of a recorded chunk: exactly what was verified in storage. */
+export interface ChunkEntry {
   readonly chunkNumber: number;
   readonly size: number;
+  readonly etag: string;
+  readonly checksumSha256?: string;
 }
 
-/** The DynamoDB ledger of sessions and their chunk bitmaps. Throws StorageUnavailableError. */
+/**
+ * What a record does with a chunk the ledger already holds under another ETag: `replace` it
+ * (the caller has just verified this one in storage) or `keep` it (the caller's view is older).
+ */
+export type OnChangedEntry = 'replace' | 'keep';
+
+/** The DynamoDB ledger of sessions and their recorded chunks. Throws StorageUnavailableError. */
 export interface SessionLedger {
   getSession(id: string): Promise<UploadSession | undefined>;
   createSession(write: NewSessionWrite): Promise<CreateOutcome>;
@@ -104,18 +127,24 @@ export interface SessionLedger {
   releaseLiveSlot(userId: string, sessionId: string): Promise<void>;
   findByIdempotencyKey(userId: string, key: string): Promise<SessionLookup | undefined>;
   findByFileAlias(userId: string, alias: string): Promise<SessionLookup | undefined>;
-  /** Adds one chunk to the bitmap if the session is open and the chunk is new; never double-counts. */
-  recordChunk(sessionId: string, chunk: ChunkRecord, now: Date): Promise<RecordOutcome>;
   /**
-   * Adds chunks found in storage; the write only lands if the bitmap still holds
-   * `expectedChunkCount` chunks (else WriteConflictError).
+   * Records chunks atomically with the session's totals while the session is open: a chunk
+   * already recorded with the same ETag is a harmless repeat; one recorded under another ETag
+   * is handled per `onChanged`. Concurrent records never double count nor lose a chunk.
    */
   recordChunks(
-    sessionId: string,
-    chunks: readonly ChunkRecord[],
-    expectedChunkCount: number,
+    session: Pick<UploadSession, 'id' | 'expiresAt'>,
+    chunks: readonly ChunkEntry[],
     now: Date,
-  ): Promise<void>;
+    onChanged: OnChangedEntry,
+  ): Promise<RecordOutcome>;
+  /** Every recorded chunk of the session, by chunk number (a consistent read). */
+  readChunks(sessionId: string): Promise<Map<number, ChunkEntry>>;
+  /**
+   * Removes chunks still recorded exactly as given (a newer record of one stays) and takes them
+   * off the totals, while the session is open; false when the session is not open.
+   */
+  dropChunks(sessionId: string, chunks: readonly ChunkEntry[], now: Date): Promise<boolean>;
   /**
    * Moves an open (or stale completing) session to `completing` and its expiresAt to `keepUntil`
    * (epoch seconds); false when another request won.
@@ -148,6 +177,11 @@ export interface SessionLedger {
     cursor?: string;
     now: Date;
   }): Promise<{ items: UploadSession[]; nextCursor: string | null }>;
+  /**
+   * Moves an uploaded session to `deleted`, drops its file record and sets its expiresAt to
+   * `expiresAt` (epoch seconds); false when the session is no longer `uploaded`.
+   */
+  markFileDeleted(sessionId: string, expiresAt: number, now: Date): Promise<boolean>;
 }
 
 export interface Clock {

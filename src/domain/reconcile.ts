@@ -1,17 +1,19 @@
 import { chunkNumberOf, expectedChunkSize, missingChunks } from './chunk-plan.ts';
 import type { UploadDeps } from './deps.ts';
-import { UploadError, UploadGoneError, WriteConflictError } from './errors.ts';
-import type { StoredPart } from './ports.ts';
+import { sessionNotFound, UploadError, UploadGoneError } from './errors.ts';
+import { sameEtag } from './etag.ts';
+import type { ChunkEntry, StoredPart } from './ports.ts';
 import type { UploadSession } from './session.ts';
 import { assertOpen } from './session-guards.ts';
 
-const MAX_ATTEMPTS = 5;
-
-export interface Reconciled {
-  readonly session: UploadSession;
-  /** Storage's parts that are valid chunks of this session, by chunk number. */
-  readonly chunks: ReadonlyMap<number, StoredPart>;
-  readonly missingChunks: number[];
+/** How the ledger's recorded chunks compare with the parts storage holds. */
+export interface LedgerCheck {
+  /** Recorded chunks whose part storage still holds with the recorded ETag. */
+  readonly intact: ChunkEntry[];
+  /** Recorded chunks whose part is gone or was overwritten since it was recorded. */
+  readonly changed: ChunkEntry[];
+  /** Storage's parts of the right number and size that the ledger never recorded. */
+  readonly unrecorded: ChunkEntry[];
 }
 
 /** Storage's valid parts: the right part number range and exactly the chunk's expected size. */
@@ -28,14 +30,44 @@ export function validChunks(
   return chunks;
 }
 
+export function checkLedger(
+  session: UploadSession,
+  recorded: ReadonlyMap<number, ChunkEntry>,
+  parts: readonly StoredPart[],
+): LedgerCheck {
+  const stored = new Map(parts.map((part) => [chunkNumberOf(part.partNumber), part]));
+  const intact: ChunkEntry[] = [];
+  const changed: ChunkEntry[] = [];
+  for (const entry of recorded.values()) {
+    const part = stored.get(entry.chunkNumber);
+    const same =
+      part !== undefined &&
+      sameEtag(part.etag, entry.etag) &&
+      (!part.checksumSha256 ||
+        !entry.checksumSha256 ||
+        part.checksumSha256 === entry.checksumSha256);
+    (same ? intact : changed).push(entry);
+  }
+  const unrecorded = [...validChunks(session, parts)]
+    .filter(([chunkNumber]) => !recorded.has(chunkNumber))
+    .map(([chunkNumber, part]) => entryOf(chunkNumber, part));
+  return { intact, changed, unrecorded };
+}
+
+export const entryOf = (chunkNumber: number, part: StoredPart): ChunkEntry => ({
+  chunkNumber,
+  size: part.size,
+  etag: part.etag,
+  ...(part.checksumSha256 ? { checksumSha256: part.checksumSha256 } : {}),
+});
+
 /** Storage's parts; an upload gone from storage means the session ended under us (say, a cancel). */
 async function partsInStorage(deps: UploadDeps, session: UploadSession): Promise<StoredPart[]> {
   try {
     return await deps.storage.listParts(session.key, session.uploadId);
   } catch (error) {
     if (!(error instanceof UploadGoneError)) throw error;
-    const current = await deps.ledger.getSession(session.id);
-    if (current) assertOpen(current, deps.clock.now());
+    await reloadOpen(deps, session.id);
     throw new UploadError(
       'INVALID_STATE',
       'Storage no longer holds this upload',
@@ -45,48 +77,42 @@ async function partsInStorage(deps: UploadDeps, session: UploadSession): Promise
   }
 }
 
+const totalsOf = (t: { uploadedBytes: number; chunksUploaded: number }) => ({
+  uploadedBytes: t.uploadedBytes,
+  chunksUploaded: t.chunksUploaded,
+});
+
+/** The session as it is now; throws the contract's error unless it is still open. */
+export async function reloadOpen(deps: UploadDeps, sessionId: string): Promise<UploadSession> {
+  const current = await deps.ledger.getSession(sessionId);
+  if (!current) throw sessionNotFound();
+  assertOpen(current, deps.clock.now());
+  return current;
+}
+
 /**
- * Brings the ledger up to what storage holds: a chunk PUT whose record call never arrived is
- * counted. Storage is the truth for what is missing.
+ * Brings the ledger to what storage holds: a recorded chunk whose part changed or vanished is
+ * dropped and missing; a part PUT whose record call never arrived is counted (verified by its
+ * size, with the ETag storage reports). The ledger is read before storage is listed, so a change
+ * seen here happened after the chunk was recorded.
  */
 export async function reconcileWithStorage(
   deps: UploadDeps,
   session: UploadSession,
-): Promise<Reconciled> {
-  return reconcileParts(deps, session, await partsInStorage(deps, session));
-}
-
-/** Brings the ledger up to `parts`, the parts storage holds (already listed). */
-export async function reconcileParts(
-  deps: UploadDeps,
-  initial: UploadSession,
-  parts: readonly StoredPart[],
-): Promise<Reconciled> {
-  const chunks = validChunks(initial, parts);
-  let session = initial;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const unrecorded = [...chunks.values()]
-      .filter((part) => !session.uploadedChunks.has(chunkNumberOf(part.partNumber)))
-      .map((part) => ({ chunkNumber: chunkNumberOf(part.partNumber), size: part.size }));
-    if (unrecorded.length === 0) break;
-    try {
-      await deps.ledger.recordChunks(
-        session.id,
-        unrecorded,
-        session.chunksUploaded,
-        deps.clock.now(),
-      );
-    } catch (error) {
-      if (!(error instanceof WriteConflictError)) throw error;
-    }
-    const current = await deps.ledger.getSession(session.id);
-    if (!current) break;
-    session = current;
-    assertOpen(session, deps.clock.now());
+): Promise<{ session: UploadSession; missingChunks: number[] }> {
+  const recorded = await deps.ledger.readChunks(session.id);
+  const check = checkLedger(session, recorded, await partsInStorage(deps, session));
+  let current = session;
+  if (check.changed.length > 0) {
+    await deps.ledger.dropChunks(session.id, check.changed, deps.clock.now());
+    current = await reloadOpen(deps, session.id);
   }
-  return {
-    session,
-    chunks,
-    missingChunks: missingChunks(session.totalChunks, new Set(chunks.keys())),
-  };
+  if (check.unrecorded.length > 0) {
+    const now = deps.clock.now();
+    const outcome = await deps.ledger.recordChunks(session, check.unrecorded, now, 'keep');
+    if (outcome.kind === 'rejected') await reloadOpen(deps, session.id);
+    else current = { ...current, status: 'uploading', ...totalsOf(outcome) };
+  }
+  const present = new Set([...check.intact, ...check.unrecorded].map((c) => c.chunkNumber));
+  return { session: current, missingChunks: missingChunks(session.totalChunks, present) };
 }

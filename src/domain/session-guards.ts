@@ -29,6 +29,8 @@ export function stateError(session: UploadSession, now: Date): UploadError {
       });
     case 'cancelled':
       return new UploadError('SESSION_CANCELLED', 'Upload session was cancelled');
+    case 'deleted':
+      return new UploadError('FILE_DELETED', "The session's file was deleted");
     case 'completing':
       return new UploadError('INVALID_STATE', 'Upload session is being completed', { status });
     default:

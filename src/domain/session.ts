@@ -7,8 +7,15 @@ export type StoredStatus =
   | 'completing'
   | 'uploaded'
   | 'cancelled'
-  | 'failed';
+  | 'failed'
+  | 'deleted';
 export type SessionStatus = StoredStatus | 'expired';
+
+/**
+ * The expiresAt of a record kept until someone deletes it: 9999-12-31T23:59:59Z. DynamoDB's TTL
+ * never reaches it, and unlike an absent attribute it keeps `expiresAt` a number everywhere.
+ */
+export const NEVER_EXPIRES = 253_402_300_799;
 
 export const OPEN_STATUSES: readonly StoredStatus[] = ['initiated', 'uploading'];
 
@@ -49,8 +56,6 @@ export interface UploadSession {
   readonly expiresAt: number;
   readonly uploadedBytes: number;
   readonly chunksUploaded: number;
-  /** The chunk bitmap: chunk numbers the ledger has recorded. */
-  readonly uploadedChunks: ReadonlySet<number>;
   readonly lastChunkAt?: string;
   readonly completingSince?: string;
   readonly completionToken?: string;

@@ -24,6 +24,7 @@ const SESSION_ERRORS: readonly ErrorCode[] = [
   'INVALID_STATE',
   'SESSION_EXPIRED',
   'SESSION_CANCELLED',
+  'FILE_DELETED',
 ];
 
 /** Request, response and error schemas per route: the same zod schemas the handlers validate with. */
@@ -59,6 +60,12 @@ const DOCS: Record<RouteId, RouteDoc> = {
       'ETAG_MISMATCH',
     ],
   },
+  recordChunks: {
+    body: S.RecordChunksRequest,
+    status: 200,
+    data: S.RecordedChunks,
+    errors: ['VALIDATION_ERROR', ...SESSION_ERRORS],
+  },
   progress: { status: 200, data: S.Progress, errors: ['SESSION_NOT_FOUND'] },
   resume: { status: 200, data: S.ResumeState, errors: SESSION_ERRORS },
   complete: {
@@ -68,7 +75,10 @@ const DOCS: Record<RouteId, RouteDoc> = {
     data: S.FileRecord,
     errors: ['VALIDATION_ERROR', ...SESSION_ERRORS, 'CHUNKS_MISSING', 'COMPLETION_IN_PROGRESS'],
   },
-  cancel: { status: 200, errors: ['SESSION_NOT_FOUND', 'INVALID_STATE', 'SESSION_EXPIRED'] },
+  cancel: {
+    status: 200,
+    errors: ['SESSION_NOT_FOUND', 'INVALID_STATE', 'SESSION_EXPIRED', 'FILE_DELETED'],
+  },
   getUpload: { status: 200, data: S.Session, errors: ['SESSION_NOT_FOUND'] },
   download: { status: 200, data: S.DownloadUrl, errors: SESSION_ERRORS },
   listUploads: {
@@ -80,6 +90,11 @@ const DOCS: Record<RouteId, RouteDoc> = {
     status: 200,
     data: S.SessionList,
     errors: ['VALIDATION_ERROR'],
+  },
+  deleteFile: {
+    status: 200,
+    data: S.DeletedFile,
+    errors: ['SESSION_NOT_FOUND', 'INVALID_STATE'],
   },
 };
 
@@ -99,12 +114,14 @@ const LINKS: Partial<Record<RouteId, Record<string, Link>>> = {
   initiate: {
     ChunkUrls: sessionLink('chunkUrls'),
     RecordChunk: { operationId: 'recordChunk', parameters: { id: NEW_ID, chunkNumber: 0 } },
+    RecordChunks: sessionLink('recordChunks'),
     Progress: sessionLink('progress'),
     Resume: sessionLink('resume'),
     Complete: sessionLink('complete'),
     Cancel: sessionLink('cancel'),
     GetUpload: sessionLink('getUpload'),
     Download: sessionLink('download'),
+    DeleteFile: sessionLink('deleteFile'),
   },
   chunkUrls: {
     RecordChunk: {
@@ -113,7 +130,11 @@ const LINKS: Partial<Record<RouteId, Record<string, Link>>> = {
     },
   },
   recordChunk: { Complete: sessionLink('complete', SAME_ID) },
-  complete: { Download: sessionLink('download', SAME_ID) },
+  recordChunks: { Complete: sessionLink('complete', SAME_ID) },
+  complete: {
+    Download: sessionLink('download', SAME_ID),
+    DeleteFile: sessionLink('deleteFile', SAME_ID),
+  },
 };
 
 const inputSchema = (schema: z.ZodType): JsonSchema => {

@@ -35,6 +35,13 @@ export const ROUTES = [
     summary: 'Record an uploaded chunk',
   },
   {
+    id: 'recordChunks',
+    method: 'PUT',
+    path: '/api/v1/uploads/{id}/chunks',
+    handler: 'record-chunks',
+    summary: 'Record many uploaded chunks at once',
+  },
+  {
     id: 'progress',
     method: 'GET',
     path: '/api/v1/uploads/{id}/progress',
@@ -82,6 +89,13 @@ export const ROUTES = [
     path: '/api/v1/uploads',
     handler: 'list-uploads',
     summary: "The caller's sessions, newest first",
+  },
+  {
+    id: 'deleteFile',
+    method: 'DELETE',
+    path: '/api/v1/uploads/{id}/file',
+    handler: 'delete-file',
+    summary: 'Delete the finished file',
   },
 ] as const satisfies readonly RouteDefinition[];
 

@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE } from '../domain/chunk-plan.ts';
+import {
+  MAX_CHUNK_SIZE,
+  MAX_CHUNKS,
+  MAX_RECORD_BATCH,
+  MIN_CHUNK_SIZE,
+} from '../domain/chunk-plan.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
 
 /*
@@ -182,6 +187,34 @@ export const RecordChunkRequest = z.object({
   checksumSha256: Sha256.optional(),
 });
 
+export const RecordChunksRequest = z.object({
+  chunks: z
+    .array(
+      z.object({
+        chunkNumber: ChunkNumber,
+        etag: RecordChunkRequest.shape.etag,
+        checksumSha256: Sha256.optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_RECORD_BATCH)
+    .superRefine((chunks, ctx) => {
+      const seen = new Set<number>();
+      chunks.forEach(({ chunkNumber }, i) => {
+        if (seen.has(chunkNumber))
+          ctx.addIssue({
+            code: 'custom',
+            message: 'chunk numbers must be distinct',
+            path: [i, 'chunkNumber'],
+          });
+        seen.add(chunkNumber);
+      });
+    })
+    .meta({
+      description: `1 to ${MAX_RECORD_BATCH} entries with distinct chunk numbers (else 400)`,
+    }),
+});
+
 export const CompleteRequest = z.object({ fileSha256: Sha256.optional() });
 
 /** Ids this API issues; any other id is answered 404 SESSION_NOT_FOUND, like an unknown one. */
@@ -231,6 +264,7 @@ const Status = z.enum([
   'cancelled',
   'expired',
   'failed',
+  'deleted',
 ]);
 
 export const Session = z.object({
@@ -272,6 +306,29 @@ export const RecordedChunk = z.object({
   checksum: z.string().nullable(),
   storageKey: z.string(),
   uploadedAt: Iso,
+  uploadedBytes: Size,
+  chunksUploaded: Size,
+  totalChunks: Size,
+});
+
+export const RecordedChunks = z.object({
+  recorded: z.array(
+    z.object({
+      chunkNumber: Size,
+      size: Size,
+      etag: z.string(),
+      checksum: z.string().nullable(),
+      uploadedAt: Iso,
+    }),
+  ),
+  rejected: z.array(
+    z.object({
+      chunkNumber: Size,
+      code: z.enum(['CHUNK_NOT_UPLOADED', 'CHUNK_SIZE_MISMATCH', 'ETAG_MISMATCH']),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
   uploadedBytes: Size,
   chunksUploaded: Size,
   totalChunks: Size,
@@ -321,6 +378,7 @@ export const FileRecord = z.object({
 });
 
 export const DownloadUrl = z.object({ url: z.string(), expiresAt: Iso });
+export const DeletedFile = z.object({ id: z.string(), status: z.literal('deleted') });
 export const SessionList = z.object({ items: z.array(Session), nextCursor: z.string().nullable() });
 
 export const ErrorBody = z.object({

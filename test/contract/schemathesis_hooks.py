@@ -15,6 +15,8 @@ RULES_BEYOND_SCHEMA = {
     "initiate": re.compile(r"^(chunkSize|metadata)$"),
     # a chunk number below the session's totalChunks
     "chunkUrls": re.compile(r"^chunks\[\d+\]\.chunkNumber$"),
+    # ... and distinct chunk numbers in one batch record (JSON Schema compares whole items only)
+    "recordChunks": re.compile(r"^chunks(\[\d+\]|\.\d+)\.chunkNumber$"),
     "recordChunk": re.compile(r"^chunkNumber$"),
     # the fileSha256 given at initiate, when one was
     "complete": re.compile(r"^fileSha256$"),

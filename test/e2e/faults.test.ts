@@ -64,11 +64,12 @@ function apiFaults(): (r: { method: string; url: string }) => Fault {
     if (path.endsWith('/uploads/initiate')) return nth('initiate') === 1 ? 'drop-after' : 'pass'; // created, but the answer is lost
     if (method === 'POST' && path.endsWith('/chunks'))
       return nth('sign') === 1 ? { status: 500, body: envelope('INTERNAL_ERROR') } : 'pass';
-    if (method === 'PUT' && /\/chunks\/\d+$/.test(path)) {
+    // Records go in batches: the first batch is refused, answered into the void, then cut off.
+    if (method === 'PUT' && path.endsWith('/chunks')) {
       const n = nth('record');
       if (n === 1) return { status: 429, retryAfter: '0', body: envelope('RATE_LIMITED') };
-      if (n === 3) return 'drop-after';
-      if (n === 5) return 'drop-before';
+      if (n === 2) return 'drop-after';
+      if (n === 3) return 'drop-before';
       return 'pass';
     }
     if (path.endsWith('/complete'))

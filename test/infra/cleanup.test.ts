@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionImage, streamRecord } from '../support/dynamodb-stream.ts';
 import { grantsByResource } from './support/grants.ts';
 import { logicalId, removeOutdirs, type Synthesized, synthesize } from './support/synth.ts';
 
@@ -41,6 +42,25 @@ describe('cleanup of expired sessions', () => {
     });
   });
 
+  it.each(['uploading', 'failed', 'uploaded', 'deleted'])(
+    'lets the TTL deletion of a %s session through, and no user delete or MODIFY of it',
+    (status) => {
+      const filters = (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+      const pattern = JSON.parse(filters[0]?.Pattern ?? '') as Pattern;
+      const image = sessionImage({
+        id: 's1',
+        userId: 'u',
+        key: 'uploads/k',
+        uploadId: 'x',
+        status,
+      });
+
+      expect(matches(pattern, streamRecord(image))).toBe(true);
+      expect(matches(pattern, streamRecord(image, { userIdentity: null }))).toBe(false);
+      expect(matches(pattern, streamRecord(image, { eventName: 'MODIFY' }))).toBe(false);
+    },
+  );
+
   it('sends records that keep failing to an encrypted, TLS-only SQS queue', () => {
     const queue = logicalId(synth.stack.uploadApi.cleanupFailures);
     expect(mapping.DestinationConfig).toEqual({
@@ -64,7 +84,7 @@ describe('cleanup of expired sessions', () => {
     });
   });
 
-  it('may only abort multipart uploads, read the stream and report failures', () => {
+  it('may only abort multipart uploads, delete objects, read the stream and report failures', () => {
     const fn = synth.stack.uploadApi.cleanupFunction;
     const resources = template.toJSON().Resources;
     const queue = logicalId(synth.stack.uploadApi.cleanupFailures);
@@ -84,3 +104,15 @@ describe('cleanup of expired sessions', () => {
     });
   });
 });
+
+/** An event-source filter pattern of equality rules: a list of accepted values, or nested fields. */
+type Pattern = { [field: string]: readonly unknown[] | Pattern };
+
+/** Lambda's filter semantics for equality rules: every field of the pattern must match. */
+function matches(pattern: Pattern, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(pattern).every(([field, rule]) => {
+    const actual = (value as Record<string, unknown>)[field];
+    return Array.isArray(rule) ? rule.includes(actual) : matches(rule as Pattern, actual);
+  });
+}

@@ -15,6 +15,7 @@ import { logicalId, removeOutdirs, type Synthesized, synthesize } from './suppor
 
 const GET = 'dynamodb:GetItem';
 const UPDATE = 'dynamodb:UpdateItem';
+const QUERY = 'dynamodb:Query';
 const LIST_PARTS = 's3:ListMultipartUploadParts';
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
@@ -26,10 +27,11 @@ const EXPECTED_GRANTS: Record<RouteId, Grants> = {
   },
   chunkUrls: { table: [GET], objects: ['s3:PutObject'] },
   recordChunk: { table: [GET, UPDATE], objects: [LIST_PARTS] },
+  recordChunks: { table: [GET, UPDATE], objects: [LIST_PARTS] },
   progress: { table: [GET] },
-  resume: { table: [GET, UPDATE], objects: [LIST_PARTS] },
+  resume: { table: [GET, QUERY, UPDATE], objects: [LIST_PARTS] },
   complete: {
-    table: [GET, UPDATE],
+    table: [GET, QUERY, UPDATE],
     objects: ['s3:DeleteObject', 's3:GetObject', LIST_PARTS, 's3:PutObject'],
     bucket: ['s3:ListBucket'],
   },
@@ -37,6 +39,7 @@ const EXPECTED_GRANTS: Record<RouteId, Grants> = {
   getUpload: { table: [GET] },
   download: { table: [GET], objects: ['s3:GetObject'] },
   listUploads: { index: ['dynamodb:Query'] },
+  deleteFile: { table: [GET, UPDATE], objects: ['s3:DeleteObject'] },
 };
 
 const ENCRYPT = ['kms:Decrypt', 'kms:GenerateDataKey'];
@@ -44,6 +47,7 @@ const EXPECTED_KEY_GRANTS: Record<RouteId, string[] | undefined> = {
   initiate: ENCRYPT,
   chunkUrls: ENCRYPT,
   recordChunk: ['kms:Decrypt'],
+  recordChunks: ['kms:Decrypt'],
   progress: undefined,
   resume: ['kms:Decrypt'],
   complete: ENCRYPT,
@@ -51,6 +55,7 @@ const EXPECTED_KEY_GRANTS: Record<RouteId, string[] | undefined> = {
   getUpload: undefined,
   download: ['kms:Decrypt'],
   listUploads: undefined,
+  deleteFile: undefined,
 };
 
 describe('functions', () => {
@@ -150,6 +155,22 @@ describe('functions', () => {
       expect(loadConfig({ ...env, UPLOADS_TABLE: 't', UPLOADS_BUCKET: 'b' }).policy).toEqual(
         policy,
       );
+    });
+
+    it('keeps uploaded files forever by default and passes a retention prop on to every route', () => {
+      for (const fn of Object.values(synth.stack.uploadApi.functions)) {
+        expect(fnProps(fn).Environment.Variables.UPLOADED_RETENTION_SECONDS).toBeUndefined();
+      }
+      const retained = synthesize({ policy: { uploadedRetentionSeconds: 7 * 86_400 } });
+      const props = (fn: NodejsFunction) =>
+        retained.template.toJSON().Resources[logicalId(fn)].Properties;
+      for (const fn of Object.values(retained.stack.uploadApi.functions)) {
+        const env = props(fn).Environment.Variables;
+        expect(env.UPLOADED_RETENTION_SECONDS).toBe('604800');
+        expect(
+          loadConfig({ ...env, UPLOADS_TABLE: 't', UPLOADS_BUCKET: 'b' }).policy,
+        ).toMatchObject({ uploadedRetentionSeconds: 604_800 });
+      }
     });
 
     it('gives the cleanup function only the bucket name and the metrics namespace', () => {

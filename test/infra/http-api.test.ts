@@ -33,6 +33,19 @@ describe('HTTP API', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('serves DELETE /file behind the JWT authorizer, on the delete-file function', () => {
+    const route = ofType(template, 'AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === 'DELETE /api/v1/uploads/{id}/file',
+    );
+    expect(route?.[1].Properties).toMatchObject({ AuthorizationType: 'JWT' });
+    const fn = synth.stack.uploadApi.functions.deleteFile;
+    const resources = template.toJSON().Resources as Resources;
+    expect(resources[logicalId(fn)]?.Properties).toMatchObject({
+      Description: 'DELETE /api/v1/uploads/{id}/file: Delete the finished file',
+      Timeout: 10,
+    });
+  });
+
   it('sends each route to the function of its own handler', () => {
     const resources = template.toJSON().Resources as Resources;
     const routes = new Map(

@@ -53,7 +53,7 @@ describe('UploadApi props', () => {
       allowedContentTypes: ['*'],
       completionWaitMs: 10_000,
       completionStaleSeconds: 120,
-      uploadedRetentionSeconds: 2_592_000,
+      uploadedRetentionSeconds: undefined,
     });
   });
 
@@ -101,6 +101,11 @@ describe('UploadApi props', () => {
       'a fractional TTL',
       { policy: { sessionTtlSeconds: 1.5 } },
       /sessionTtlSeconds must be an integer/,
+    ],
+    [
+      'a zero uploaded-file retention',
+      { policy: { uploadedRetentionSeconds: 0 } },
+      /uploadedRetentionSeconds must be an integer/,
     ],
     [
       'a content type with a comma',

@@ -18,6 +18,7 @@ afterAll(() => harness?.close());
 const BODIES: Record<string, unknown> = {
   chunkUrls: { chunks: [{ chunkNumber: 0 }] },
   recordChunk: { etag: 'x' },
+  recordChunks: { chunks: [{ chunkNumber: 0, etag: 'x' }] },
   complete: {},
 };
 
@@ -33,7 +34,7 @@ describe("another user's session", () => {
     await alice.sendChunk(id, 0, bytes, false);
 
     const sessionRoutes = ROUTES.filter((r) => r.path.includes('{id}'));
-    expect(sessionRoutes).toHaveLength(8);
+    expect(sessionRoutes).toHaveLength(10);
     for (const route of sessionRoutes) {
       const path = route.path
         .replace('/api/v1', '')

@@ -147,16 +147,22 @@ describe('a complete that read the session open while another completed it', () 
     expect(assemblies()).toBe(1);
   });
 
-  it('held at its reconcile write while the other completed: the same 200 body', async () => {
-    // Prepare: the chunk is in storage but unrecorded, so both reconcile before they elect.
-    const session = await oneChunkSession(false);
-    const reconciling = holdAt(hooks, on.sessionUpdate(session.id, 'chunksUploaded = :expected'));
+  it('held after reading the recorded chunks while the other completed: the same 200 body', async () => {
+    // Prepare: the late one has read the ledger and is about to list the parts.
+    const session = await oneChunkSession(true);
+    const reading = holdAt(
+      hooks,
+      (call) =>
+        call.command === 'QueryCommand' &&
+        JSON.stringify(call.input).includes(`SESSION#${session.id}`),
+      'after',
+    );
 
     // Act
     const late = complete(session.id);
-    await reconciling.reached;
+    await reading.reached;
     const won = await complete(session.id);
-    reconciling.release();
+    reading.release();
     const lost = await late;
 
     // Assess

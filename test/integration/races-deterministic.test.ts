@@ -165,7 +165,7 @@ describe('record vs cancel', () => {
   it('a record whose part was verified writes after cancel: refused, bitmap unchanged', async () => {
     // Prepare
     const { session, recordBody } = await oneChunkSession(false);
-    const held = holdAt(hooks, on.sessionUpdate(session.id, WRITE.record));
+    const held = holdAt(hooks, on.recordWrite(session.id));
 
     // Act
     const recording = alice.record(session.id, 0, recordBody);
@@ -179,7 +179,7 @@ describe('record vs cancel', () => {
     expectError(recorded, 410, 'SESSION_CANCELLED');
     const item = await sessionItem(harness, session.id);
     expect(item).toMatchObject({ status: 'cancelled', chunksUploaded: 0, uploadedBytes: 0 });
-    expect(chunkSet(item)).toEqual([]);
+    expect(await chunkSet(harness, session.id)).toEqual([]);
     expect(await multipartUploads(harness, session.key)).toEqual([]);
   });
 
@@ -198,19 +198,19 @@ describe('record vs cancel', () => {
     // Assess
     expect(cancelled.status).toBe(200);
     expectError(recorded, 410, 'SESSION_CANCELLED');
-    expect(chunkSet(await sessionItem(harness, session.id))).toEqual([]);
+    expect(await chunkSet(harness, session.id)).toEqual([]);
   });
 });
 
 describe('record vs complete', () => {
-  it('a held record of chunk 0 while complete finds chunk 1 missing: CHUNKS_MISSING, bytes counted once', async () => {
+  it('a held record of chunk 0 while complete runs: CHUNKS_MISSING for both, the record then counts once', async () => {
     // Prepare: two chunks, only chunk 0 in storage and not yet recorded.
     const source = randomBytes(5 * MIB + 10);
     const init = await alice.initiate({ fileName: 'two.bin', fileSize: source.length });
     const session = init.body.data;
     const first = source.subarray(0, 5 * MIB);
     const etag = await alice.putChunk(session.id, 0, first);
-    const held = holdAt(hooks, on.sessionUpdate(session.id, WRITE.record));
+    const held = holdAt(hooks, on.recordWrite(session.id));
 
     // Act
     const recording = alice.record(session.id, 0, { etag, checksumSha256: sha256(first) });
@@ -219,34 +219,37 @@ describe('record vs complete', () => {
     held.release();
     const recorded = await recording;
 
-    // Assess: complete reconciled chunk 0 from storage; the held write is then a harmless repeat.
+    // Assess: complete counts recorded chunks only; the held record lands afterwards, once.
     expectError(completed, 409, 'CHUNKS_MISSING');
-    expect(completed.body.error.details.missingChunks).toEqual([1]);
+    expect(completed.body.error.details.missingChunks).toEqual([0, 1]);
     expect(recorded.status).toBe(200);
     expect(recorded.body.data).toMatchObject({ chunksUploaded: 1, uploadedBytes: 5 * MIB });
     const item = await sessionItem(harness, session.id);
     expect(item).toMatchObject({ status: 'uploading', chunksUploaded: 1, uploadedBytes: 5 * MIB });
-    expect(chunkSet(item)).toEqual([0]);
+    expect(await chunkSet(harness, session.id)).toEqual([0]);
     expect(await objectSize(harness, session.key)).toBeUndefined();
     expect(await multipartUploads(harness, session.key)).toHaveLength(1);
   });
 
-  it('a held record of the last chunk while complete succeeds: the part is in the object, counted once', async () => {
+  it('a held record of the last chunk while complete runs: CHUNKS_MISSING; once it lands, complete assembles it', async () => {
     // Prepare
     const { session, bytes, recordBody } = await oneChunkSession(false);
-    const held = holdAt(hooks, on.sessionUpdate(session.id, WRITE.record));
+    const held = holdAt(hooks, on.recordWrite(session.id));
 
     // Act
     const recording = alice.record(session.id, 0, recordBody);
     await held.reached;
-    const completed = await complete(session.id);
+    const early = await complete(session.id);
     held.release();
     const recorded = await recording;
+    const completed = await complete(session.id);
 
-    // Assess: the chunk the record verified is the one assembled; its late write changes nothing.
-    expect(completed.status).toBe(200);
+    // Assess: only a chunk the ledger holds is assembled, and the late record is counted once.
+    expectError(early, 409, 'CHUNKS_MISSING');
+    expect(early.body.error.details.missingChunks).toEqual([0]);
     expect(recorded.status).toBe(200);
     expect(recorded.body.data).toMatchObject({ chunksUploaded: 1, uploadedBytes: bytes.length });
+    expect(completed.status).toBe(200);
     const item = await sessionItem(harness, session.id);
     expect(item).toMatchObject({ status: 'uploaded', chunksUploaded: 1 });
     expect(item?.uploadedBytes).toBe(bytes.length);

@@ -13,7 +13,6 @@ import {
   objectSize,
   on,
   sessionItem,
-  WRITE,
 } from '../support/race-kit.ts';
 import { hookHandlers, type SdkHooks } from '../support/sdk-hooks.ts';
 
@@ -71,7 +70,7 @@ describe('operations overtaken by expiry', () => {
     expectError(recorded, 410, 'SESSION_EXPIRED');
     const item = await sessionItem(harness, session.id);
     expect(item).toMatchObject({ status: 'initiated', chunksUploaded: 0, uploadedBytes: 0 });
-    expect(chunkSet(item)).toEqual([]);
+    expect(await chunkSet(harness, session.id)).toEqual([]);
   });
 
   it.each([
@@ -95,7 +94,7 @@ describe('operations overtaken by expiry', () => {
       expectError(completed, 410, 'SESSION_EXPIRED');
       const item = await sessionItem(harness, session.id);
       expect(item?.status).toBe(recorded ? 'uploading' : 'initiated');
-      expect(chunkSet(item)).toEqual(recorded ? [0] : []);
+      expect(await chunkSet(harness, session.id)).toEqual(recorded ? [0] : []);
       expect(hooks.calls.some((c) => c.command === 'CompleteMultipartUploadCommand')).toBe(false);
       expect(await objectSize(harness, session.key)).toBeUndefined();
     },
@@ -122,7 +121,7 @@ describe('operations overtaken by expiry', () => {
   it('a chunk write decided before expiresAt lands late; the expired session still cannot complete', async () => {
     // Prepare: DynamoDB conditions have no server clock: the write carries the time it was decided.
     const { session, recordBody } = await oneChunkSession(false);
-    const held = holdAt(hooks, on.sessionUpdate(session.id, WRITE.record));
+    const held = holdAt(hooks, on.recordWrite(session.id));
 
     // Act
     const recording = alice.record(session.id, 0, recordBody);

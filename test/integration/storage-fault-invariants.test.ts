@@ -9,6 +9,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, sha256, sha256Hex } from '../support/api-client.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { chunkSet } from '../support/race-kit.ts';
 import { hookHandlers, networkError, type SdkCall, type SdkHooks } from '../support/sdk-hooks.ts';
 import { expectUnavailable, OUTAGES } from '../support/storage-faults.ts';
 
@@ -68,36 +69,37 @@ describe('record under faults', () => {
 
     expectUnavailable(res);
     const item = await sessionItem(s.id);
-    expect(item.uploadedChunks).toBeUndefined();
+    expect(await chunkSet(harness, s.id)).toEqual([]);
     expect(item).toMatchObject({ uploadedBytes: 0, chunksUploaded: 0, status: 'initiated' });
   });
 
   it('the ledger write failing after storage verified the part: 503, nothing recorded; the retry records it once', async () => {
     const api = await freshUser();
     const s = await withPart(api);
-    fail('UpdateItemCommand', 1, () => networkError('ECONNRESET'));
+    fail('TransactWriteItemsCommand', 1, () => networkError('ECONNRESET'));
 
     const failed = await api.record(s.id, 0, { etag: s.etag, checksumSha256: s.checksumSha256 });
     const before = await sessionItem(s.id);
+    const chunksBefore = await chunkSet(harness, s.id);
     hooks.clear();
     const retried = await api.record(s.id, 0, { etag: s.etag, checksumSha256: s.checksumSha256 });
     const again = await api.record(s.id, 0, { etag: s.etag, checksumSha256: s.checksumSha256 });
 
     expectUnavailable(failed);
-    expect(before.uploadedChunks).toBeUndefined();
+    expect(chunksBefore).toEqual([]);
     expect(before.uploadedBytes).toBe(0);
     expect(retried.status).toBe(200);
     expect(again.body.data).toEqual(retried.body.data);
     expect(retried.body.data).toMatchObject({ uploadedBytes: 100, chunksUploaded: 1 });
     const after = await sessionItem(s.id);
     expect(after).toMatchObject({ uploadedBytes: 100, chunksUploaded: 1, status: 'uploading' });
-    expect([...(after.uploadedChunks as Set<number>)]).toEqual([0]);
+    expect(await chunkSet(harness, s.id)).toEqual([0]);
   });
 
   it('the ledger write applied but its answer lost: 503; the retry answers 200 and counts the bytes once', async () => {
     const api = await freshUser();
     const s = await withPart(api);
-    fail('UpdateItemCommand', 1, () => networkError('ECONNRESET'), { afterSend: true });
+    fail('TransactWriteItemsCommand', 1, () => networkError('ECONNRESET'), { afterSend: true });
 
     const failed = await api.record(s.id, 0, { etag: s.etag });
     hooks.clear();

@@ -8,6 +8,7 @@ import {
   type Scenario,
 } from '../support/fault-table.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { chunkSet } from '../support/race-kit.ts';
 import { hookHandlers, type SdkHooks, serviceError } from '../support/sdk-hooks.ts';
 import {
   expectSafeError,
@@ -33,6 +34,7 @@ describeFaultTable(
     'initiate',
     'chunkUrls',
     'recordChunk',
+    'recordChunks',
     'progress',
     'resume',
     'getUpload',
@@ -61,7 +63,7 @@ describe('errors that are not outages keep their contract meaning', () => {
       status: 404,
       code: 'CHUNK_NOT_UPLOADED',
     });
-    expect((await sessionItem(ctx.id)).uploadedChunks).toBeUndefined();
+    expect(await chunkSet(harness, ctx.id)).toEqual([]);
   });
 
   it('NoSuchUpload from AbortMultipartUpload on cancel: already released, 200', async () => {
@@ -86,7 +88,7 @@ describe('errors that are not outages keep their contract meaning', () => {
 
   it('a lost conditional write electing the completer: retry later, not 503', async () => {
     const ctx = await prepared(scenario('complete'));
-    failCall(hooks, 2, () => serviceError('ConditionalCheckFailedException', 400));
+    failCall(hooks, 3, () => serviceError('ConditionalCheckFailedException', 400));
 
     const res = await ctx.api.request('POST', `/uploads/${ctx.id}/complete`);
 
@@ -101,7 +103,7 @@ describe('errors that are not outages keep their contract meaning', () => {
 
   it('NoSuchUpload from CompleteMultipartUpload with no object: the session fails', async () => {
     const ctx = await prepared(scenario('complete'));
-    failCall(hooks, 3, () => serviceError('NoSuchUpload', 404));
+    failCall(hooks, 4, () => serviceError('NoSuchUpload', 404));
 
     const res = await ctx.api.request('POST', `/uploads/${ctx.id}/complete`);
 

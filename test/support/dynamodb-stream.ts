@@ -1,3 +1,4 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 
 export const TABLE_STREAM_ARN =
@@ -41,10 +42,13 @@ export function sessionImage(session: SessionImage): Record<string, AttributeVal
     expiresAt: { N: String(session.expiresAt ?? 1_767_355_200) },
     uploadedBytes: { N: '5242880' },
     chunksUploaded: { N: '1' },
-    uploadedChunks: { NS: ['0'] },
     completionToken: { S: 'secret-completion-token' },
   };
 }
+
+/** A real item, as read with the document client, in the stream's AttributeValue JSON. */
+export const imageOf = (item: Record<string, unknown>): Record<string, AttributeValue> =>
+  marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>;
 
 export interface RecordOptions {
   readonly eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';

@@ -4,6 +4,7 @@ import {
   type MultipartUpload,
 } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoSessionLedger } from '../../src/adapters/dynamo-session-ledger.ts';
 import type { Harness } from './harness.ts';
 import { gate, type SdkCall, type SdkHooks } from './sdk-hooks.ts';
 
@@ -52,6 +53,11 @@ export const on = {
     call.command === 'UpdateItemCommand' &&
     JSON.stringify(call.input.Key).includes(`SESSION#${sessionId}`) &&
     `${call.input.UpdateExpression} ${call.input.ConditionExpression}`.includes(fragment),
+  /** The transaction that records chunks: their pages and the session's totals. */
+  recordWrite: (sessionId: string) => (call: SdkCall) =>
+    call.command === 'TransactWriteItemsCommand' &&
+    JSON.stringify(call.input).includes(`SESSION#${sessionId}`) &&
+    JSON.stringify(call.input).includes('lastChunkAt'),
   sessionRead: (sessionId: string) => (call: SdkCall) =>
     call.command === 'GetItemCommand' &&
     JSON.stringify(call.input.Key).includes(`SESSION#${sessionId}`),
@@ -60,7 +66,6 @@ export const on = {
 
 /** The UpdateItem fragments that identify each ledger write. */
 export const WRITE = {
-  record: 'NOT contains(uploadedChunks',
   cancel: ':cancelled',
   beginCompletion: 'completionToken = :token, completingSince',
   finishCompletion: ':uploaded',
@@ -103,5 +108,8 @@ export async function objectSize(harness: Harness, key: string): Promise<number 
   }
 }
 
-export const chunkSet = (item: Record<string, unknown> | undefined): number[] =>
-  [...((item?.uploadedChunks as Set<number> | undefined) ?? [])].sort((a, b) => a - b);
+/** The chunk numbers the ledger holds for a session, read from its chunk pages. */
+export async function chunkSet(harness: Harness, id: string): Promise<number[]> {
+  const ledger = new DynamoSessionLedger(harness.db, harness.table);
+  return [...(await ledger.readChunks(id)).keys()].sort((a, b) => a - b);
+}

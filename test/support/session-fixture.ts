@@ -23,7 +23,6 @@ export function aSession(overrides: Partial<UploadSession> = {}): UploadSession 
     expiresAt: Date.parse('2026-01-02T12:00:00.000Z') / 1000,
     uploadedBytes: 0,
     chunksUploaded: 0,
-    uploadedChunks: new Set<number>(),
     ...overrides,
   };
 }

@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps uploaded files forever unless UPLOADED_RETENTION_SECONDS is set', () => {
+    // Act
+    const unset = loadConfig(required).policy;
+    const set = loadConfig({ ...required, UPLOADED_RETENTION_SECONDS: '604800' }).policy;
+
+    // Assess
+    expect(unset.uploadedRetentionSeconds).toBeUndefined();
+    expect(set.uploadedRetentionSeconds).toBe(604_800);
+  });
+
   it('reads numbers and comma-separated lists from strings', () => {
     // Act
     const config = loadConfig({
@@ -85,6 +95,7 @@ describe('loadConfig', () => {
     ['AWS_ENDPOINT_URL', 'not a url'],
     ['AWS_ENDPOINT_URL_S3', 'not a url'],
     ['AWS_ENDPOINT_URL_DYNAMODB', 'not a url'],
+    ['UPLOADED_RETENTION_SECONDS', '0'],
   ])('names a bad %s (%j)', (name, value) => {
     // Act
     const error = thrown(ConfigError, () => loadConfig({ ...required, [name]: value }));

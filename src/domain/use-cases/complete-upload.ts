@@ -1,13 +1,20 @@
+import { type Assembly, assemblyOf, recordedParts } from '../completion-parts.ts';
 import type { UploadDeps } from '../deps.ts';
 import {
+  PartsChangedError,
   StorageUnavailableError,
   UploadError,
   UploadGoneError,
   validationError,
 } from '../errors.ts';
-import type { AssembledObject, StoredPart } from '../ports.ts';
-import { type Reconciled, reconcileParts, validChunks } from '../reconcile.ts';
-import { epochSeconds, type FileRecord, isOpen, type UploadSession } from '../session.ts';
+import type { AssembledObject } from '../ports.ts';
+import {
+  epochSeconds,
+  type FileRecord,
+  isOpen,
+  NEVER_EXPIRES,
+  type UploadSession,
+} from '../session.ts';
 import { assertOpen, loadOwnedSession, stateError } from '../session-guards.ts';
 
 export interface CompleteUploadInput {
@@ -17,16 +24,35 @@ export interface CompleteUploadInput {
 }
 
 const POLL_INTERVAL_MS = 100;
+/** Assemblies storage may refuse because a part changed while the ledger had not caught up yet. */
+const ASSEMBLY_ATTEMPTS = 3;
+/** The completion was handed back because storage refused the recorded parts: look again. */
+const PARTS_CHANGED = Symbol('parts changed');
 
 /**
- * Assembles the object exactly once: a conditional write elects one request to run the
- * completion; every other request waits for its result and answers with the same body.
+ * Assembles the object exactly once, from exactly the chunks the ledger recorded: a conditional
+ * write elects one request to run the completion; every other request waits for its result and
+ * answers with the same body.
  */
 export async function completeUpload(
   deps: UploadDeps,
   input: CompleteUploadInput,
 ): Promise<FileRecord> {
-  const session = await loadOwnedSession(deps, input.sessionId, input.userId);
+  for (let attempt = 1; attempt <= ASSEMBLY_ATTEMPTS; attempt++) {
+    const session = await loadOwnedSession(deps, input.sessionId, input.userId);
+    const file = await completeOnce(deps, session, input);
+    if (file !== PARTS_CHANGED) return file;
+  }
+  throw new StorageUnavailableError('S3', {
+    cause: new PartsChangedError('Storage kept refusing the recorded parts'),
+  });
+}
+
+async function completeOnce(
+  deps: UploadDeps,
+  session: UploadSession,
+  input: CompleteUploadInput,
+): Promise<FileRecord | typeof PARTS_CHANGED> {
   if (session.file) return session.file;
   const now = deps.clock.now();
   const staleBefore = new Date(now.getTime() - deps.policy.completionStaleSeconds * 1000);
@@ -37,8 +63,10 @@ export async function completeUpload(
     throw validationError('fileSha256', 'fileSha256 differs from the one given at initiate');
   }
 
-  const chunks = takeover ? await partsLeftBy(deps, session) : await presentChunks(deps, session);
-  if (!chunks) return awaitCompletion(deps, session.id);
+  const assembly = takeover
+    ? assemblyOf((await deps.ledger.readChunks(session.id)).values())
+    : await recordedParts(deps, session);
+  if (!assembly) return awaitCompletion(deps, session.id);
 
   const token = deps.ids.newId();
   // Listing the parts takes time: the election must be judged against the clock as it is now.
@@ -47,8 +75,7 @@ export async function completeUpload(
   if (!(await deps.ledger.beginCompletion(session.id, token, electedAt, staleBefore, keepUntil))) {
     return awaitCompletion(deps, session.id);
   }
-  const parts = [...chunks.values()].sort((a, b) => a.partNumber - b.partNumber);
-  return runCompletion(deps, session, token, parts, input.fileSha256 ?? session.fileSha256);
+  return runCompletion(deps, session, token, assembly, input.fileSha256 ?? session.fileSha256);
 }
 
 /**
@@ -64,69 +91,6 @@ export const completingUntil = (
 const isStale = (session: UploadSession, staleBefore: Date): boolean =>
   !session.completingSince || Date.parse(session.completingSince) < staleBefore.getTime();
 
-/** The parts a crashed completion left behind; none when it got as far as assembling the object. */
-async function partsLeftBy(
-  deps: UploadDeps,
-  session: UploadSession,
-): Promise<ReadonlyMap<number, StoredPart>> {
-  try {
-    return validChunks(session, await deps.storage.listParts(session.key, session.uploadId));
-  } catch (error) {
-    if (error instanceof UploadGoneError) return new Map();
-    throw error;
-  }
-}
-
-/**
- * Every chunk, as storage holds it, after the ledger has caught up; else CHUNKS_MISSING.
- * Undefined when another request completed the session since we read it: its answer is ours.
- */
-async function presentChunks(
-  deps: UploadDeps,
-  session: UploadSession,
-): Promise<ReadonlyMap<number, StoredPart> | undefined> {
-  let reconciled: Reconciled;
-  try {
-    const parts = await deps.storage.listParts(session.key, session.uploadId);
-    reconciled = await reconcileParts(deps, session, parts);
-  } catch (error) {
-    const stateChanged = error instanceof UploadError && error.code === 'INVALID_STATE';
-    if (!(error instanceof UploadGoneError || stateChanged)) throw error;
-    const current = await deps.ledger.getSession(session.id);
-    if (current?.file || current?.status === 'completing') return undefined;
-    if (error instanceof UploadGoneError) return afterUploadGone(deps, session, current, error);
-    throw error;
-  }
-  const { chunks, missingChunks } = reconciled;
-  if (missingChunks.length > 0) {
-    throw new UploadError('CHUNKS_MISSING', `${missingChunks.length} chunk(s) are missing`, {
-      missingChunks,
-    });
-  }
-  return chunks;
-}
-
-/**
- * Storage no longer holds the upload and no other request is completing it: a cancel aborted
- * it, or an earlier attempt of ours assembled the object but lost the answer (no parts left to
- * assemble: finish from the object).
- */
-async function afterUploadGone(
-  deps: UploadDeps,
-  session: UploadSession,
-  current: UploadSession | undefined,
-  gone: UploadGoneError,
-): Promise<ReadonlyMap<number, StoredPart>> {
-  if (current) assertOpen(current, deps.clock.now());
-  if (await deps.storage.describeObject(session.key)) return new Map();
-  throw new UploadError(
-    'INVALID_STATE',
-    'Storage no longer holds this upload',
-    { status: 'failed' },
-    { cause: gone },
-  );
-}
-
 /**
  * Assembles the object and records the result. Only a request whose token still holds the
  * completion when it records reports the outcome and frees the slot; one that lost it (taken
@@ -136,13 +100,20 @@ async function runCompletion(
   deps: UploadDeps,
   session: UploadSession,
   token: string,
-  parts: StoredPart[],
+  assembly: Assembly,
   fileSha256: string | undefined,
-): Promise<FileRecord> {
+): Promise<FileRecord | typeof PARTS_CHANGED> {
   let object: AssembledObject | undefined;
   try {
-    object = await assemble(deps, session, parts);
+    object = await assemble(deps, session, assembly);
   } catch (error) {
+    // A part was overwritten after it was listed: hand the session back and look again, so the
+    // changed chunk is dropped and reported missing (never assembled, never a stuck completion).
+    if (error instanceof PartsChangedError) {
+      if (await deps.ledger.abandonCompletion(session.id, token, deps.clock.now()))
+        return PARTS_CHANGED;
+      return awaitCompletion(deps, session.id);
+    }
     if (!(error instanceof StorageUnavailableError)) throw error;
     // Hand the session back so that a retry completes it now, not once the completion is stale.
     // Lost: another request took the completion over as stale, and its result is the answer.
@@ -179,7 +150,8 @@ async function runCompletion(
     metadata: session.metadata,
     ...(fileSha256 ? { fileSha256 } : {}),
   };
-  const expiresAt = epochSeconds(now) + deps.policy.uploadedRetentionSeconds;
+  const retention = deps.policy.uploadedRetentionSeconds;
+  const expiresAt = retention === undefined ? NEVER_EXPIRES : epochSeconds(now) + retention;
   let recorded: boolean;
   try {
     recorded = await deps.ledger.finishCompletion(session.id, token, { file, expiresAt }, now);
@@ -200,12 +172,15 @@ async function runCompletion(
 async function assemble(
   deps: UploadDeps,
   session: UploadSession,
-  parts: StoredPart[],
+  assembly: Assembly,
 ): Promise<AssembledObject | undefined> {
   try {
-    // No parts: an earlier attempt already completed the upload (its answer was lost).
-    if (parts.length > 0)
-      await deps.storage.completeMultipartUpload(session.key, session.uploadId, parts);
+    if (assembly.kind === 'parts') {
+      // A ledger short of a chunk (a takeover's) cannot make the file: look again like for a change.
+      if (assembly.parts.length !== session.totalChunks)
+        throw new PartsChangedError('The ledger no longer holds every chunk');
+      await deps.storage.completeMultipartUpload(session.key, session.uploadId, assembly.parts);
+    }
   } catch (error) {
     if (!(error instanceof UploadGoneError)) throw error;
   }

@@ -186,7 +186,6 @@ async function newSession(
     expiresAt: epochSeconds(now) + deps.policy.sessionTtlSeconds,
     uploadedBytes: 0,
     chunksUploaded: 0,
-    uploadedChunks: new Set(),
     ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
     requestFingerprint: derived.fingerprint,
   };

@@ -1,13 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomUUID } from 'node:crypto';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { itemSize } from '../../../bench/dynamodb-units.ts';
 import { ensureTable } from '../../../local/bootstrap.ts';
 import { createDocumentClient } from '../../../src/adapters/aws-clients.ts';
 import { DynamoSessionLedger } from '../../../src/adapters/dynamo-session-ledger.ts';
-import { toSessionItem } from '../../../src/adapters/session-item.ts';
+import { toSessionItem, USER_INDEX_ATTRIBUTES } from '../../../src/adapters/session-item.ts';
 import { MAX_CHUNKS } from '../../../src/domain/chunk-plan.ts';
-import type { CreateOutcome, LiveSlots } from '../../../src/domain/ports.ts';
+import type { ChunkEntry, CreateOutcome, LiveSlots } from '../../../src/domain/ports.ts';
 import type { FileRecord, UploadSession } from '../../../src/domain/session.ts';
 
 const endpoint = inject('dynamodbEndpoint');
@@ -52,57 +58,193 @@ function session(totalChunks: number, userId?: string): UploadSession {
     expiresAt: Math.floor(now.getTime() / 1000) + 3600,
     uploadedBytes: 0,
     chunksUploaded: 0,
-    uploadedChunks: new Set(),
   };
 }
 
 describe('the chunk ledger', () => {
-  it('holds all 10,000 chunks of one session in one item, well under 400 KB', async () => {
+  const SIZE = 5 * 1024 * 1024;
+  const entry = (chunkNumber: number, tag = 'a'): ChunkEntry => ({
+    chunkNumber,
+    size: SIZE,
+    etag: `"${createHash('md5').update(`${tag}${chunkNumber}`).digest('hex')}"`,
+    checksumSha256: createHash('sha256').update(`${tag}${chunkNumber}`).digest('base64'),
+  });
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+  const record = (
+    s: UploadSession,
+    chunks: ChunkEntry[],
+    onChanged: 'replace' | 'keep' = 'replace',
+  ) => ledger.recordChunks(s, chunks, new Date(), onChanged);
+
+  /** Every item of the session's partition, as stored. */
+  async function partition(s: UploadSession): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': `SESSION#${s.id}` },
+          Limit: 30, // moto answers slowly per attribute: keep each answer small
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  it('records all 10,000 chunks of one session in batches of 100, with every item a few KB at most', async () => {
+    // Prepare
     const s = session(MAX_CHUNKS);
-    const created = await createFirst(s);
-    expect(created.kind).toBe('created');
-    const size = 5 * 1024 * 1024;
+    expect((await createFirst(s)).kind).toBe('created');
 
-    // 9,990 chunks in batches (the resume path), the last 10 one by one (the record path).
-    for (let start = 0; start < MAX_CHUNKS - 10; start += 999) {
-      const batch = [];
-      for (let n = start; n < Math.min(start + 999, MAX_CHUNKS - 10); n++)
-        batch.push({ chunkNumber: n, size });
-      const current = (await ledger.getSession(s.id)) as UploadSession;
-      await ledger.recordChunks(s.id, batch, current.chunksUploaded, new Date());
+    // Act
+    for (let start = 0; start < MAX_CHUNKS; start += 100) {
+      const outcome = await record(
+        s,
+        range(start, start + 100).map((n) => entry(n)),
+      );
+      expect(outcome).toEqual({
+        kind: 'recorded',
+        uploadedBytes: (start + 100) * SIZE,
+        chunksUploaded: start + 100,
+      });
     }
-    const last = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        ledger.recordChunk(s.id, { chunkNumber: MAX_CHUNKS - 10 + i, size }, new Date()),
-      ),
+    const repeat = await record(
+      s,
+      range(4200, 4300).map((n) => entry(n)),
     );
-    expect(last.every((r) => r.kind === 'recorded')).toBe(true);
-    const duplicate = await ledger.recordChunk(s.id, { chunkNumber: 42, size }, new Date());
-    expect(duplicate.kind).toBe('rejected');
 
-    const stored = (await ledger.getSession(s.id)) as UploadSession;
-    expect(stored.uploadedChunks.size).toBe(MAX_CHUNKS);
-    expect(stored.chunksUploaded).toBe(MAX_CHUNKS);
-    expect(stored.uploadedBytes).toBe(MAX_CHUNKS * size);
-    const raw = await new DynamoDBClient(aws).send(
-      new GetItemCommand({
-        TableName: table,
-        Key: { PK: { S: `SESSION#${s.id}` }, SK: { S: 'SESSION' } },
-      }),
-    );
-    const approximateBytes = JSON.stringify(raw.Item).length;
-    expect(approximateBytes).toBeLessThan(200 * 1024);
+    // Assess
+    expect(repeat).toEqual({
+      kind: 'recorded',
+      uploadedBytes: MAX_CHUNKS * SIZE,
+      chunksUploaded: MAX_CHUNKS,
+    });
+    const recorded = await ledger.readChunks(s.id);
+    expect(recorded.size).toBe(MAX_CHUNKS);
+    expect(recorded.get(9999)).toEqual(entry(9999));
+    const items = await partition(s);
+    const largest = Math.max(...items.map((item) => itemSize(item)));
+    expect(largest).toBeLessThan(4 * 1024);
+    expect(items.every((item) => typeof item.expiresAt === 'number')).toBe(true);
+    expect(await ledger.getSession(s.id)).toMatchObject({ status: 'uploading' });
   });
 
-  it('refuses a batch when the ledger moved on (optimistic reconcile)', async () => {
+  it('concurrent overlapping batches: every chunk recorded once, totals exact', async () => {
+    // Prepare: 12 batches of 30 chunks, each overlapping the next by 10.
+    const s = session(400);
+    await createFirst(s);
+    const batches = Array.from({ length: 12 }, (_, i) => range(i * 20, i * 20 + 30));
+
+    // Act
+    const outcomes = await Promise.all(
+      batches.map((b) =>
+        record(
+          s,
+          b.map((n) => entry(n)),
+        ),
+      ),
+    );
+
+    // Assess
+    expect(outcomes.every((o) => o.kind === 'recorded')).toBe(true);
+    const distinct = new Set(batches.flat());
+    expect(await ledger.getSession(s.id)).toMatchObject({
+      chunksUploaded: distinct.size,
+      uploadedBytes: distinct.size * SIZE,
+    });
+    expect([...(await ledger.readChunks(s.id)).keys()].sort((a, b) => a - b)).toEqual(
+      [...distinct].sort((a, b) => a - b),
+    );
+  });
+
+  it('a chunk recorded under another ETag is replaced (or kept), never counted twice', async () => {
+    // Prepare
+    const s = session(40);
+    await createFirst(s);
+    await record(s, [entry(0), entry(1)]);
+
+    // Act
+    const replaced = await record(s, [entry(0, 'b'), entry(2)]);
+    const kept = await record(s, [entry(1, 'c'), entry(3)], 'keep');
+
+    // Assess
+    expect(replaced).toMatchObject({ kind: 'recorded', chunksUploaded: 3 });
+    expect(kept).toMatchObject({ kind: 'recorded', chunksUploaded: 4, uploadedBytes: 4 * SIZE });
+    expect(
+      [...(await ledger.readChunks(s.id)).values()].sort((a, b) => a.chunkNumber - b.chunkNumber),
+    ).toEqual([entry(0, 'b'), entry(1), entry(2), entry(3)]);
+  });
+
+  it('drops only chunks still recorded with the given ETag, and takes them off the totals', async () => {
+    // Prepare
+    const s = session(40);
+    await createFirst(s);
+    await record(s, [entry(0), entry(1), entry(20)]);
+
+    // Act: chunk 1 was recorded again under another ETag since it was read.
+    const dropped = await ledger.dropChunks(
+      s.id,
+      [entry(0), entry(1, 'stale'), entry(20)],
+      new Date(),
+    );
+
+    // Assess
+    expect(dropped).toBe(true);
+    expect([...(await ledger.readChunks(s.id)).keys()]).toEqual([1]);
+    expect(await ledger.getSession(s.id)).toMatchObject({ chunksUploaded: 1, uploadedBytes: SIZE });
+  });
+
+  it('a batch spread over more than 99 pages is written in several transactions, each counted once', async () => {
+    // Prepare: 100 chunks, one per page.
+    const s = session(MAX_CHUNKS);
+    await createFirst(s);
+    const spread = range(0, 100).map((i) => entry(i * 97));
+
+    // Act
+    const outcome = await record(s, spread);
+    const again = await record(s, spread);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'recorded', chunksUploaded: 100, uploadedBytes: 100 * SIZE });
+    expect(again).toEqual(outcome);
+    expect((await ledger.readChunks(s.id)).size).toBe(100);
+  });
+
+  it('a closed session takes no chunk and drops none; a repeat of what it holds still answers', async () => {
+    // Prepare
     const s = session(10);
     await createFirst(s);
-    await ledger.recordChunk(s.id, { chunkNumber: 0, size: 1 }, new Date());
-    await expect(
-      ledger.recordChunks(s.id, [{ chunkNumber: 1, size: 1 }], 0, new Date()),
-    ).rejects.toThrow(/changed/);
-    const stored = (await ledger.getSession(s.id)) as UploadSession;
-    expect([...stored.uploadedChunks]).toEqual([0]);
+    await record(s, [entry(0)]);
+    expect(await ledger.cancel(s.id, new Date())).toBe(true);
+
+    // Act
+    const fresh = await record(s, [entry(1)]);
+    const repeat = await record(s, [entry(0)]);
+    const dropped = await ledger.dropChunks(s.id, [entry(0)], new Date());
+
+    // Assess
+    expect(fresh).toMatchObject({ kind: 'rejected', session: { status: 'cancelled' } });
+    expect(repeat).toEqual({ kind: 'recorded', chunksUploaded: 1, uploadedBytes: SIZE });
+    expect(dropped).toBe(false);
+    expect([...(await ledger.readChunks(s.id)).keys()]).toEqual([0]);
+    expect(await ledger.getSession(s.id)).toMatchObject({ chunksUploaded: 1, status: 'cancelled' });
+  });
+
+  it('the local table projects the user index exactly as the deployed one does', async () => {
+    // Act
+    const out = await new DynamoDBClient(aws).send(new DescribeTableCommand({ TableName: table }));
+
+    // Assess
+    const [index] = out.Table?.GlobalSecondaryIndexes ?? [];
+    expect(index?.Projection?.ProjectionType).toBe('INCLUDE');
+    expect([...(index?.Projection?.NonKeyAttributes ?? [])].sort()).toEqual(
+      [...USER_INDEX_ATTRIBUTES].sort(),
+    );
   });
 
   it('lets exactly one of two completions begin, and none after cancel', async () => {
@@ -123,9 +265,13 @@ describe('the chunk ledger', () => {
     await createFirst(other);
     expect(await ledger.cancel(other.id, now)).toBe(true);
     expect(await ledger.beginCompletion(other.id, 'c', now, stale, keepUntil)).toBe(false);
-    expect((await ledger.recordChunk(other.id, { chunkNumber: 0, size: 1 }, now)).kind).toBe(
-      'rejected',
+    const late = await ledger.recordChunks(
+      other,
+      [{ chunkNumber: 0, size: 1, etag: '"e"' }],
+      now,
+      'replace',
     );
+    expect(late.kind).toBe('rejected');
   });
 });
 

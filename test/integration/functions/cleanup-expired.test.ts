@@ -171,20 +171,32 @@ describe('cleanup of sessions deleted by TTL', () => {
     });
   });
 
-  it("leaves an uploaded session's object untouched", async () => {
-    // Prepare
-    const upload = await openUpload('dave');
-    await assemble(upload);
-    const record = streamRecord(sessionImage({ ...upload, status: 'uploaded' }));
+  it.each(['uploaded', 'deleted'])(
+    "deletes a %s session's object with its expired record, idempotently",
+    async (status) => {
+      // Prepare: a retention was configured, so the file's record expired.
+      const upload = await openUpload('dave');
+      await assemble(upload);
+      const record = streamRecord(sessionImage({ ...upload, status }));
 
-    // Act
-    const result = await invoke([record]);
+      // Act
+      const result = await invoke([record]);
+      const again = await invoke([record]);
 
-    // Assess
-    expect(result).toEqual({ batchItemFailures: [] });
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: upload.key }));
-    expect(head.ContentLength).toBe('hello world!'.length);
-  });
+      // Assess
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(again).toEqual({ batchItemFailures: [] });
+      await expect(
+        s3.send(new HeadObjectCommand({ Bucket: bucket, Key: upload.key })),
+      ).rejects.toMatchObject({ name: 'NotFound' });
+      expect(JSON.parse(String(info.mock.calls[0]?.[0]))).toMatchObject({
+        message: 'expired session cleaned up',
+        sessionId: upload.id,
+        status,
+        outcome: 'deleted-file',
+      });
+    },
+  );
 
   it('deletes an object a completion assembled but never recorded before the session expired', async () => {
     // Prepare: storage assembled the object, the ledger still says uploading.
@@ -204,7 +216,7 @@ describe('cleanup of sessions deleted by TTL', () => {
 });
 
 describe('when storage is unreachable', () => {
-  it('reports only the records whose abort failed, for Lambda to retry', async () => {
+  it('reports only the records whose release failed, for Lambda to retry', async () => {
     // Prepare
     const upload = await openUpload('erin');
     const abortable = streamRecord(sessionImage({ ...upload, status: 'uploading' }));
@@ -223,7 +235,10 @@ describe('when storage is unreachable', () => {
 
       // Assess
       expect(result).toEqual({
-        batchItemFailures: [{ itemIdentifier: abortable.dynamodb?.SequenceNumber }],
+        batchItemFailures: [
+          { itemIdentifier: uploaded.dynamodb?.SequenceNumber },
+          { itemIdentifier: abortable.dynamodb?.SequenceNumber },
+        ],
       });
       expect(await openUploadIds()).toContain(upload.uploadId);
       expect(JSON.parse(String(warn.mock.calls[0]?.[0]))).toMatchObject({

@@ -175,6 +175,31 @@ export const recordBodyArb: fc.Arbitrary<unknown> = fc.record(
   { requiredKeys: [] },
 );
 
+/** Batches of record entries: valid-looking, with repeated numbers, too many, or malformed. */
+export const recordChunksBodyArb: fc.Arbitrary<unknown> = fc.oneof(
+  fc.record({
+    chunks: fc.array(
+      fc.record(
+        {
+          chunkNumber: fc.oneof(chunkNumberValue, fc.nat(3)),
+          etag: fc.stringMatching(/^[0-9a-f]{32}$/).map((h) => `"${h}"`),
+          checksumSha256: sha256Like,
+        },
+        { requiredKeys: ['chunkNumber', 'etag'] },
+      ),
+      { maxLength: 8 },
+    ),
+  }),
+  fc.record({
+    chunks: fc.array(fc.record({ chunkNumber: fc.nat(200), etag: fc.constant('"e"') }), {
+      minLength: 95,
+      maxLength: 130,
+    }),
+  }),
+  fc.record({ chunks: wrongType }),
+  recordBodyArb,
+);
+
 export const completeBodyArb: fc.Arbitrary<unknown> = fc.record(
   { fileSha256: fc.oneof(sha256Like, wrongType) },
   { requiredKeys: [] },

@@ -11,12 +11,14 @@ const SUCCESS_DATA: Readonly<Record<string, z.ZodType>> = {
   initiate: S.Session,
   chunkUrls: S.ChunkUrls,
   recordChunk: S.RecordedChunk,
+  recordChunks: S.RecordedChunks,
   progress: S.Progress,
   resume: S.ResumeState,
   complete: S.FileRecord,
   getUpload: S.Session,
   download: S.DownloadUrl,
   listUploads: S.SessionList,
+  deleteFile: S.DeletedFile,
 };
 
 export interface RawRequest {

@@ -20,6 +20,7 @@ import {
   initiateBodyArb,
   queryArb,
   recordBodyArb,
+  recordChunksBodyArb,
 } from './arbitraries.ts';
 import {
   CONTRACT_ERRORS,
@@ -91,6 +92,7 @@ const BODIES: Partial<Record<string, fc.Arbitrary<unknown>>> = {
   initiate: initiateBodyArb,
   chunkUrls: chunkUrlsBodyArb,
   recordChunk: recordBodyArb,
+  recordChunks: recordChunksBodyArb,
   complete: completeBodyArb,
 };
 

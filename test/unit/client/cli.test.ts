@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { parseCommandLine, UsageError } from '../../../client/cli/args.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseCommandLine, USAGE, UsageError } from '../../../client/cli/args.ts';
 import {
   formatBytes,
   formatEta,
@@ -7,10 +7,12 @@ import {
   parseSize,
   progressLine,
 } from '../../../client/cli/format.ts';
-import { errorLine } from '../../../client/cli/run.ts';
+import { errorLine, run } from '../../../client/cli/run.ts';
 import { UploadApiError } from '../../../client/sdk/errors.ts';
 
 const MIB = 1024 * 1024;
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('CLI formatting', () => {
   it('formats sizes, rates and durations', () => {
@@ -27,9 +29,11 @@ describe('CLI formatting', () => {
   it('draws a bar proportional to the percentage', () => {
     const line = progressLine(
       {
-        bytesUploaded: 32 * MIB,
+        bytesUploaded: 30 * MIB,
+        sentBytes: 32 * MIB,
+        confirmedBytes: 30 * MIB,
         totalBytes: 64 * MIB,
-        percent: 50,
+        percent: 46.88,
         bytesPerSecond: 10_000_000,
         etaSeconds: 4,
         chunksUploaded: 4,
@@ -38,7 +42,9 @@ describe('CLI formatting', () => {
       },
       10,
     );
-    expect(line).toBe('[#####.....] 32.0 MiB / 64.0 MiB  50.0%  10.0 MB/s  ETA 0:04');
+    expect(line).toBe(
+      '[#####.....] 32.0 MiB / 64.0 MiB  50.0% (46.9% recorded)  10.0 MB/s  ETA 0:04',
+    );
   });
 
   it('parses chunk sizes with binary units', () => {
@@ -74,6 +80,8 @@ describe('parseCommandLine', () => {
       command: { name: 'status', id: 'x' },
       connection: { apiUrl: 'http://a', token: 't' },
     });
+    expect(parseCommandLine(['delete', 'x'], env).command).toEqual({ name: 'delete', id: 'x' });
+    expect(parseCommandLine(['cancel', 'x'], env).command).toEqual({ name: 'cancel', id: 'x' });
     expect(parseCommandLine(['download', 'x', 'out.bin'], {}).command).toEqual({
       name: 'download',
       id: 'x',
@@ -94,6 +102,8 @@ describe('parseCommandLine', () => {
       ['upload', 'a', '--chunk-size', 'big'],
       ['upload', 'a', '--bogus'],
       ['list', '--status', 'weird'],
+      ['delete'],
+      ['delete', 'a', 'b'],
     ])
       expect(() => parseCommandLine(argv, env), argv.join(' ')).toThrow(UsageError);
   });
@@ -101,6 +111,50 @@ describe('parseCommandLine', () => {
   it('answers help', () => {
     expect(parseCommandLine([], env).command).toEqual({ name: 'help' });
     expect(parseCommandLine(['upload', '-h'], env).command).toEqual({ name: 'help' });
+    expect(USAGE).toMatch(/^ {2}cancel <id> .*unfinished/m);
+    expect(USAGE).toMatch(/^ {2}delete <id> .*finished file/m);
+  });
+});
+
+describe('the delete command', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /** Runs the CLI against a fetch that answers `answer` and logs the requests. */
+  async function runWith(argv: string[], answer: Response) {
+    const requests: string[] = [];
+    vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
+      requests.push(`${init?.method} ${url}`);
+      return answer;
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    const sink = (lines: string[]) =>
+      ({ write: (text: string) => lines.push(text) }) as unknown as NodeJS.WritableStream;
+    const code = await run([...argv, '--api', 'http://api.test', '--token', 't'], {
+      stdout: sink(out),
+      stderr: sink(err),
+      env: {},
+      signal: new AbortController().signal,
+    });
+    return { code, requests, stdout: out.join(''), stderr: err.join('') };
+  }
+
+  it('deletes the finished file through DELETE /uploads/{id}/file', async () => {
+    const result = await runWith(
+      ['delete', 'abc'],
+      json({ success: true, data: { id: 'abc', status: 'deleted' } }),
+    );
+    expect(result).toMatchObject({ code: 0, stdout: 'deleted abc\n', stderr: '' });
+    expect(result.requests).toEqual(['DELETE http://api.test/api/v1/uploads/abc/file']);
+  });
+
+  it('fails with one line when the session is not uploaded', async () => {
+    const body = { success: false, error: { code: 'INVALID_STATE', message: 'Not uploaded' } };
+    const result = await runWith(['delete', 'abc'], json(body, 409));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: Not uploaded (INVALID_STATE, HTTP 409)\n');
   });
 });
 

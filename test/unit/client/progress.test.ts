@@ -55,6 +55,8 @@ describe('ProgressMeter', () => {
     const meter = new ProgressMeter(10_000, 10, { bytes: 4000, chunks: 4, now: 0 });
     expect(meter.snapshot(0)).toEqual({
       bytesUploaded: 4000,
+      sentBytes: 4000,
+      confirmedBytes: 4000,
       totalBytes: 10_000,
       percent: 40,
       bytesPerSecond: 0,
@@ -63,10 +65,13 @@ describe('ProgressMeter', () => {
       totalChunks: 10,
       chunksSent: 0,
     });
-    meter.add(1000, 1000);
-    meter.add(1000, 2000);
+    meter.sentChunk(4, 1000, 1000);
+    meter.sentChunk(5, 1000, 2000);
+    meter.confirmed(2000, 2);
     expect(meter.snapshot(2000)).toEqual({
       bytesUploaded: 6000,
+      sentBytes: 6000,
+      confirmedBytes: 6000,
       totalBytes: 10_000,
       percent: 60,
       bytesPerSecond: 1000,
@@ -77,16 +82,61 @@ describe('ProgressMeter', () => {
     });
   });
 
+  it('moves sentBytes with every PUT and the recorded fields only with records', () => {
+    // Arrange
+    const meter = new ProgressMeter(4000, 4, { bytes: 0, chunks: 0, now: 0 });
+
+    // Act
+    meter.sentChunk(0, 1000, 500);
+    meter.sentChunk(1, 1000, 1000);
+    const sent = meter.snapshot(1000);
+    meter.confirmed(1000, 1);
+    const confirmed = meter.snapshot(1000);
+
+    // Assess: the rate and ETA follow the bytes sent; percent follows the records.
+    expect(sent).toMatchObject({
+      sentBytes: 2000,
+      confirmedBytes: 0,
+      bytesUploaded: 0,
+      percent: 0,
+      chunksUploaded: 0,
+      chunksSent: 2,
+      bytesPerSecond: 2000,
+      etaSeconds: 1,
+    });
+    expect(confirmed).toMatchObject({ sentBytes: 2000, confirmedBytes: 1000, percent: 25 });
+  });
+
+  it('takes back bytes the server refused or dropped, counting a re-sent chunk once', () => {
+    const meter = new ProgressMeter(3000, 3, { bytes: 1000, chunks: 1, now: 0 });
+    meter.sentChunk(1, 1000, 10);
+    meter.unsent(1000); // record rejected: chunk 1 goes again
+    expect(meter.snapshot(10)).toMatchObject({ sentBytes: 1000, confirmedBytes: 1000 });
+    meter.sentChunk(1, 1000, 20);
+    meter.sentChunk(2, 1000, 30);
+    meter.confirmed(2000, 2);
+    meter.lost(1000); // complete: chunk 0 (an earlier run's) is missing
+    expect(meter.snapshot(30)).toMatchObject({
+      sentBytes: 2000,
+      confirmedBytes: 2000,
+      chunksUploaded: 2,
+      chunksSent: 2,
+      percent: 66.67,
+    });
+  });
+
   it('reports a zero-byte file by chunks', () => {
     const meter = new ProgressMeter(0, 1, { bytes: 0, chunks: 0, now: 0 });
     expect(meter.snapshot(0).percent).toBe(0);
-    meter.add(0, 10);
+    meter.sentChunk(0, 0, 10);
+    meter.confirmed(0, 1);
     expect(meter.snapshot(10)).toMatchObject({ percent: 100, etaSeconds: 0, chunksSent: 1 });
   });
 
   it('keeps the rate to the recent window', () => {
     const meter = new ProgressMeter(1e9, 1000, { bytes: 0, chunks: 0, now: 0 }, 10_000);
-    for (let t = 1000; t <= 30_000; t += 1000) meter.add(t <= 15_000 ? 10_000 : 1000, t);
+    for (let t = 1000; t <= 30_000; t += 1000)
+      meter.sentChunk(t / 1000, t <= 15_000 ? 10_000 : 1000, t);
     // The last 10 s moved 1000 bytes a second.
     expect(meter.snapshot(30_000).bytesPerSecond).toBe(1000);
   });

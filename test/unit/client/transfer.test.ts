@@ -1,99 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { UploadApiClient } from '../../../client/sdk/api.ts';
-import { UploadStorageError } from '../../../client/sdk/errors.ts';
+import { UploadApiError, UploadStorageError } from '../../../client/sdk/errors.ts';
 import { countChunks } from '../../../client/sdk/plan.ts';
 import type { UploadSource } from '../../../client/sdk/source.ts';
 import { type TransferPlan, transferChunks } from '../../../client/sdk/transfer.ts';
+import { type FakeBackend, fakeBackend } from './fake-backend.ts';
 
-const json = (data: unknown, status = 200) =>
-  new Response(JSON.stringify(status < 300 ? { success: true, data } : data), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  });
-
-/** An in-memory API and storage behind one fetch, recording what the pipeline does. */
-function fakeBackend(
-  storageAnswer: (chunk: number, attempt: number) => number = () => 200,
-  /** Chunks whose first record answers 422 ETAG_MISMATCH (storage held other bytes). */
-  staleOnce: readonly number[] = [],
-) {
-  const stale = new Set(staleOnce);
-  const log = {
-    signCalls: [] as number[][],
-    puts: [] as {
-      chunk: number;
-      headers: Record<string, string>;
-      bytes: number;
-      values: Set<number>;
-    }[],
-    recorded: [] as number[],
-    inFlight: 0,
-    maxInFlight: 0,
-    maxSignedAhead: 0,
-  };
-  const attempts = new Map<number, number>();
-  const signed = new Set<number>();
-  const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
-    const { pathname } = new URL(url);
-    if (pathname.endsWith('/chunks') && init?.method === 'POST') {
-      const { chunks } = JSON.parse(String(init.body)) as {
-        chunks: { chunkNumber: number; checksumSha256?: string }[];
-      };
-      log.signCalls.push(chunks.map((c) => c.chunkNumber));
-      for (const c of chunks) signed.add(c.chunkNumber);
-      log.maxSignedAhead = Math.max(log.maxSignedAhead, signed.size - log.recorded.length);
-      return json({
-        chunks: chunks.map((c) => ({
-          chunkNumber: c.chunkNumber,
-          url: `http://storage.test/part/${c.chunkNumber}`,
-          method: 'PUT',
-          headers: c.checksumSha256 ? { 'x-amz-checksum-sha256': c.checksumSha256 } : {},
-          size: 0,
-          expiresAt: new Date(Date.now() + 900_000).toISOString(),
-        })),
-      });
-    }
-    const record = /\/chunks\/(\d+)$/.exec(pathname);
-    if (record && init?.method === 'PUT') {
-      if (stale.delete(Number(record[1])))
-        return json({ success: false, error: { code: 'ETAG_MISMATCH', message: 'stale' } }, 422);
-      log.recorded.push(Number(record[1]));
-      return json({ chunkNumber: Number(record[1]) });
-    }
-    const part = /^\/part\/(\d+)$/.exec(pathname);
-    if (part) {
-      const chunk = Number(part[1]);
-      const attempt = (attempts.get(chunk) ?? 0) + 1;
-      attempts.set(chunk, attempt);
-      log.inFlight++;
-      log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      log.inFlight--;
-      const body = (init?.body as Uint8Array | undefined) ?? new Uint8Array();
-      log.puts.push({
-        chunk,
-        headers: init?.headers as Record<string, string>,
-        bytes: body.length,
-        values: new Set(body), // what storage received, after the PUT's 2 ms in flight
-      });
-      const status = storageAnswer(chunk, attempt);
-      return new Response(status === 200 ? '' : '<Error><Code>Nope</Code></Error>', {
-        status,
-        headers: status === 200 ? { etag: `"etag-${chunk}"` } : {},
-      });
-    }
-    throw new Error(`unexpected ${init?.method} ${url}`);
-  };
-  return { fetch, log };
-}
-
-function source(size: number): UploadSource & { reads: number } {
+function source(size: number): UploadSource & { reads: number[] } {
   const src = {
     name: 'fake.bin',
     size,
-    reads: 0,
+    reads: [] as number[],
     read: async (start: number, end: number) => {
-      src.reads++;
+      src.reads.push(start);
       return new Uint8Array(end - start).fill(start % 251);
     },
   };
@@ -118,7 +37,7 @@ function bufferedSource(size: number): UploadSource & { buffers: Set<ArrayBuffer
 }
 
 function plan(
-  backend: ReturnType<typeof fakeBackend>,
+  backend: FakeBackend,
   overrides: Partial<TransferPlan> & { fileSize: number; chunkSize: number },
 ): TransferPlan {
   const { fileSize, chunkSize, ...rest } = overrides;
@@ -141,32 +60,32 @@ function plan(
     fetch: backend.fetch,
     retry: api.retry,
     signal: undefined,
-    onChunk: () => {},
     ...rest,
   };
 }
+
+const sorted = (values: Iterable<number>) => [...values].sort((a, b) => a - b);
+const range = (length: number) => Array.from({ length }, (_, n) => n);
 
 describe('transferChunks', () => {
   it('signs in batches ahead of the workers and PUTs each chunk once with its headers', async () => {
     const backend = fakeBackend();
     const sizes: number[] = [];
     await transferChunks(
-      plan(backend, { fileSize: 250 * 10 + 7, chunkSize: 10, onChunk: (_n, s) => sizes.push(s) }),
+      plan(backend, { fileSize: 250 * 10 + 7, chunkSize: 10, onSent: (_n, s) => sizes.push(s) }),
     );
 
     const { log } = backend;
-    expect(log.puts.map((p) => p.chunk).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: 251 }, (_, n) => n),
-    );
-    expect(log.recorded).toHaveLength(251);
+    expect(sorted(log.puts.map((p) => p.chunk))).toEqual(range(251));
+    expect(sorted(log.recorded)).toEqual(range(251));
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(2507);
     expect(log.puts.find((p) => p.chunk === 250)?.bytes).toBe(7);
     expect(log.maxInFlight).toBeLessThanOrEqual(3);
     expect(log.maxInFlight).toBeGreaterThan(1);
-    // Never more than signAhead chunks signed but unsent (plus those being PUT).
+    // Never more than signAhead chunks signed but not stored (plus those being PUT).
     expect(log.maxSignedAhead).toBeLessThanOrEqual(6 + 3);
     expect(Math.max(...log.signCalls.map((c) => c.length))).toBeLessThanOrEqual(6);
-    expect(log.signCalls.flat()).toEqual(Array.from({ length: 251 }, (_, n) => n));
+    expect(log.signCalls.flat()).toEqual(range(251));
     for (const put of log.puts) expect(Object.keys(put.headers)).toEqual(['x-amz-checksum-sha256']);
   });
 
@@ -216,32 +135,22 @@ describe('transferChunks', () => {
   });
 
   it('re-signs a chunk whose URL storage refuses with 403 and retries 5xx/429', async () => {
-    const backend = fakeBackend((chunk, attempt) => {
-      if (chunk === 2 && attempt === 1) return 403;
-      if (chunk === 3 && attempt <= 2) return 503;
-      if (chunk === 4 && attempt === 1) return 429;
-      return 200;
+    const backend = fakeBackend({
+      storageAnswer: (chunk, attempt) => {
+        if (chunk === 2 && attempt === 1) return 403;
+        if (chunk === 3 && attempt <= 2) return 503;
+        if (chunk === 4 && attempt === 1) return 429;
+        return 200;
+      },
     });
     await transferChunks(plan(backend, { fileSize: 60, chunkSize: 10 }));
     expect(backend.log.signCalls).toContainEqual([2]);
-    expect(backend.log.recorded.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sorted(backend.log.recorded)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(backend.log.puts.filter((p) => p.chunk === 3)).toHaveLength(3);
   });
 
-  it('sends a chunk again when storage holds other bytes than its last PUT (ETAG_MISMATCH)', async () => {
-    // Arrange
-    const backend = fakeBackend(() => 200, [2]);
-
-    // Act
-    await transferChunks(plan(backend, { fileSize: 50, chunkSize: 10 }));
-
-    // Assess
-    expect(backend.log.puts.filter((p) => p.chunk === 2)).toHaveLength(2);
-    expect(backend.log.recorded.sort()).toEqual([0, 1, 2, 3, 4]);
-  });
-
   it('stops every worker at the first failure and throws it', async () => {
-    const backend = fakeBackend((chunk) => (chunk === 1 ? 400 : 200));
+    const backend = fakeBackend({ storageAnswer: (chunk) => (chunk === 1 ? 400 : 200) });
     const error = await transferChunks(
       plan(backend, { fileSize: 1000, chunkSize: 10, concurrency: 2 }),
     ).catch((e: unknown) => e);
@@ -259,10 +168,152 @@ describe('transferChunks', () => {
         fileSize: 1000,
         chunkSize: 10,
         signal: controller.signal,
-        onChunk: () => controller.abort(new Error('paused')),
+        onSent: () => controller.abort(new Error('paused')),
       }),
     ).catch((e: unknown) => e);
     expect((error as Error).message).toBe('paused');
-    expect(backend.log.recorded.length).toBeLessThanOrEqual(3);
+    expect(backend.log.puts.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('transferChunks records in the background', () => {
+  it('PUTs every chunk while no record call has been answered, two record calls at most in flight', async () => {
+    // Arrange: record calls are held until released.
+    const backend = fakeBackend({ holdRecords: true });
+    const src = bufferedSource(250 * 10);
+    const sent: number[] = [];
+    let confirmed = 0;
+
+    // Act
+    const done = transferChunks(
+      plan(backend, {
+        fileSize: src.size,
+        chunkSize: 10,
+        source: src,
+        signAhead: 64,
+        recordBatch: { size: 32, delayMs: 10_000, inFlight: 2 },
+        onSent: (n) => sent.push(n),
+        onConfirmed: (chunks) => {
+          confirmed += chunks.length;
+        },
+      }),
+    );
+    while (sent.length < 250) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    // Assess: every chunk is stored, none recorded, and memory stayed at 3 + 1 buffers.
+    expect(backend.log.puts).toHaveLength(250);
+    expect(backend.log.events).not.toContain('recorded');
+    expect(confirmed).toBe(0);
+    expect(backend.log.recordCalls).toHaveLength(2);
+    expect(backend.log.recordsInFlight).toBe(2);
+    expect(src.buffers.size).toBe(3 + 1);
+
+    backend.releaseRecords();
+    await done;
+    expect(confirmed).toBe(250);
+    expect(backend.log.maxRecordsInFlight).toBe(2);
+    expect(sorted(backend.log.recorded)).toEqual(range(250));
+    // The queue grew while both calls were held: later batches carry up to 100 entries.
+    const sizes = backend.log.recordCalls.map((c) => c.length);
+    expect(sizes.slice(0, 2)).toEqual([32, 32]);
+    expect(Math.max(...sizes)).toBe(100);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(250);
+  });
+
+  it('batches records by count and resolves only once every record is answered', async () => {
+    // Arrange: time never triggers a batch here.
+    const backend = fakeBackend();
+    let confirmed = 0;
+
+    // Act
+    await transferChunks(
+      plan(backend, {
+        fileSize: 100,
+        chunkSize: 1,
+        signAhead: 64,
+        recordBatch: { size: 32, delayMs: 60_000 },
+        onConfirmed: (chunks) => {
+          confirmed += chunks.length;
+        },
+      }),
+    );
+
+    // Assess: batches of at least 32 until the last, flushed once every chunk was stored.
+    const sizes = backend.log.recordCalls.map((c) => c.length);
+    expect(sizes.slice(0, -1).every((n) => n >= 32)).toBe(true);
+    expect(sizes.length).toBeLessThanOrEqual(4);
+    expect(backend.log.recordsInFlight).toBe(0);
+    expect(confirmed).toBe(100);
+    const lastPut = backend.log.events.findLastIndex((e) => e.startsWith('put'));
+    expect(backend.log.events.lastIndexOf('record')).toBeGreaterThan(lastPut);
+  });
+
+  it('sends a record batch by time while chunks are still being PUT', async () => {
+    // Arrange: one slow worker; 10 chunks take ~200 ms to PUT.
+    const backend = fakeBackend({ putDelayMs: 20 });
+
+    // Act
+    await transferChunks(
+      plan(backend, {
+        fileSize: 10,
+        chunkSize: 1,
+        concurrency: 1,
+        recordBatch: { size: 32, delayMs: 30 },
+      }),
+    );
+
+    // Assess: the first batch went out before the last PUT; time alone sent no second one.
+    const { events, recordCalls } = backend.log;
+    expect(events.indexOf('record')).toBeLessThan(events.indexOf('put 9'));
+    expect(recordCalls[0]?.length).toBeLessThan(10);
+    expect(recordCalls).toHaveLength(2);
+    expect(sorted(recordCalls.flat())).toEqual(range(10));
+  });
+
+  it.each(['ETAG_MISMATCH', 'CHUNK_NOT_UPLOADED', 'CHUNK_SIZE_MISMATCH'])(
+    'reads, hashes and sends again a chunk whose record is rejected with %s',
+    async (code) => {
+      // Arrange
+      const backend = fakeBackend({ rejections: { 2: [code] } });
+      const src = source(50);
+      const requeued: number[] = [];
+
+      // Act
+      await transferChunks(
+        plan(backend, {
+          fileSize: 50,
+          chunkSize: 10,
+          source: src,
+          onRequeued: (n) => requeued.push(n),
+        }),
+      );
+
+      // Assess: chunk 2 read twice more (hash + PUT), signed again, stored and recorded.
+      expect(requeued).toEqual([2]);
+      expect(backend.log.puts.filter((p) => p.chunk === 2)).toHaveLength(2);
+      expect(src.reads.filter((start) => start === 20)).toHaveLength(4);
+      expect(backend.log.signCalls.filter((c) => c.includes(2))).toHaveLength(2);
+      expect(sorted(backend.log.recorded)).toEqual([0, 1, 2, 3, 4]);
+    },
+  );
+
+  it('fails with a clear error once a chunk was sent again 3 times', async () => {
+    const backend = fakeBackend({ rejections: { 1: Array(4).fill('ETAG_MISMATCH') } });
+    const error = await transferChunks(plan(backend, { fileSize: 30, chunkSize: 10 })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UploadApiError);
+    expect(error).toMatchObject({ code: 'ETAG_MISMATCH', details: { chunkNumber: 1 } });
+    expect((error as Error).message).toMatch(/^chunk 1 was sent again 3 times/);
+    expect(backend.log.puts.filter((p) => p.chunk === 1)).toHaveLength(4);
+  });
+
+  it('fails on a rejection that sending again cannot fix', async () => {
+    const backend = fakeBackend({ rejections: { 0: ['SOMETHING_ELSE'] } });
+    const error = await transferChunks(plan(backend, { fileSize: 30, chunkSize: 10 })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'SOMETHING_ELSE', details: { chunkNumber: 0 } });
+    expect(backend.log.puts.filter((p) => p.chunk === 0)).toHaveLength(1);
   });
 });

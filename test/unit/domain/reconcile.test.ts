@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredPart } from '../../../src/domain/ports.ts';
-import { validChunks } from '../../../src/domain/reconcile.ts';
+import type { ChunkEntry, StoredPart } from '../../../src/domain/ports.ts';
+import { checkLedger, validChunks } from '../../../src/domain/reconcile.ts';
 import { aSession } from '../../support/session-fixture.ts';
 
 const MIB = 1024 * 1024;
@@ -56,5 +56,52 @@ describe('validChunks', () => {
 
     // Assess
     expect([...chunks.keys()]).toEqual([0]);
+  });
+});
+
+describe('checkLedger', () => {
+  const session = aSession({ fileSize: 16 * MIB, chunkSize: 5 * MIB, totalChunks: 4 });
+  const entry = (chunkNumber: number, etag: string, checksumSha256?: string): ChunkEntry => ({
+    chunkNumber,
+    size: chunkNumber === 3 ? MIB : 5 * MIB,
+    etag,
+    ...(checksumSha256 ? { checksumSha256 } : {}),
+  });
+  const recorded = (...entries: ChunkEntry[]) => new Map(entries.map((e) => [e.chunkNumber, e]));
+
+  it('keeps a chunk whose part storage holds with the recorded ETag, quoted or not', () => {
+    // Act
+    const check = checkLedger(session, recorded(entry(0, 'etag-1')), [part(1, 5 * MIB)]);
+
+    // Assess
+    expect(check).toEqual({ intact: [entry(0, 'etag-1')], changed: [], unrecorded: [] });
+  });
+
+  it('finds a recorded chunk changed when its part has another ETag or checksum, or is gone', () => {
+    // Prepare: chunk 0 overwritten, chunk 1 same ETag but another checksum, chunk 2 gone.
+    const parts = [part(1, 5 * MIB), { ...part(2, 5 * MIB), checksumSha256: 'new=' }];
+    const ledger = recorded(
+      entry(0, '"etag-old"'),
+      entry(1, '"etag-2"', 'old='),
+      entry(2, '"etag-3"'),
+    );
+
+    // Act
+    const check = checkLedger(session, ledger, parts);
+
+    // Assess
+    expect(check.intact).toEqual([]);
+    expect(check.changed.map((c) => c.chunkNumber)).toEqual([0, 1, 2]);
+  });
+
+  it('lists parts of the right size the ledger never recorded, with the ETag storage reports', () => {
+    // Prepare: part 4 (chunk 3) is unrecorded and valid; part 3 (chunk 2) is too short.
+    const parts = [part(1, 5 * MIB), part(3, MIB), part(4, MIB)];
+
+    // Act
+    const check = checkLedger(session, recorded(entry(0, '"etag-1"')), parts);
+
+    // Assess
+    expect(check.unrecorded).toEqual([{ chunkNumber: 3, size: MIB, etag: '"etag-4"' }]);
   });
 });

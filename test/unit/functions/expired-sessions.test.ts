@@ -34,16 +34,22 @@ describe('decideExpiredSession', () => {
     },
   );
 
-  it('keeps the object of an uploaded session', () => {
-    // Prepare
-    const record = streamRecord(sessionImage({ ...session, status: 'uploaded' }));
+  it.each(['uploaded', 'deleted'])(
+    'deletes the object of a %s session whose record TTL deleted',
+    (status) => {
+      // Prepare
+      const record = streamRecord(sessionImage({ ...session, status }));
 
-    // Act
-    const decision = decideExpiredSession(record);
+      // Act
+      const decision = decideExpiredSession(record);
 
-    // Assess
-    expect(decision.action).toBe('keep');
-  });
+      // Assess
+      expect(decision).toEqual({
+        action: 'delete-file',
+        session: expect.objectContaining({ status, key: 'uploads/alice/file-1/video.mp4' }),
+      });
+    },
+  );
 
   it('exposes no token of the item in the decision', () => {
     // Act

@@ -6,6 +6,7 @@ describe('matchRoute', () => {
     ['POST', '/api/v1/uploads/initiate', 'initiate', {}],
     ['POST', '/api/v1/uploads/s1/chunks', 'chunkUrls', { id: 's1' }],
     ['PUT', '/api/v1/uploads/s1/chunks/7', 'recordChunk', { id: 's1', chunkNumber: '7' }],
+    ['PUT', '/api/v1/uploads/s1/chunks', 'recordChunks', { id: 's1' }],
     ['GET', '/api/v1/uploads/s1/progress', 'progress', { id: 's1' }],
     ['POST', '/api/v1/uploads/s1/resume', 'resume', { id: 's1' }],
     ['POST', '/api/v1/uploads/s1/complete', 'complete', { id: 's1' }],
@@ -39,7 +40,7 @@ describe('matchRoute', () => {
   it.each([
     ['GET', '/api/v1/uploads/s1/chunks'],
     ['POST', '/api/v1/uploads/s1/progress'],
-    ['PUT', '/api/v1/uploads/s1/chunks'],
+    ['PATCH', '/api/v1/uploads/s1/chunks'],
     ['DELETE', '/api/v1/uploads/s1/progress'],
     ['PATCH', '/api/v1/uploads/s1'],
     ['POST', '/api/v1/uploads'],

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadDeps } from '../../../../src/domain/deps.ts';
-import type { SessionLedger, StoredPart, UploadStorage } from '../../../../src/domain/ports.ts';
+import type {
+  ChunkEntry,
+  SessionLedger,
+  StoredPart,
+  UploadStorage,
+} from '../../../../src/domain/ports.ts';
 import {
   epochSeconds,
   type FileRecord,
@@ -44,7 +49,6 @@ describe('completeUpload election', () => {
     const session: UploadSession = aSession({
       status: 'uploading',
       expiresAt: epochSeconds(clock) + 5,
-      uploadedChunks: new Set([0, 1, 2, 3]),
       chunksUploaded: 4,
       uploadedBytes: 16 * MIB,
     });
@@ -57,6 +61,7 @@ describe('completeUpload election', () => {
     const elections: { now: Date; keepUntil: number }[] = [];
     const ledger = {
       getSession: async () => session,
+      readChunks: async () => recordedAs(parts),
       // Like the real condition: only an open session, judged at the time the request sends.
       beginCompletion: async (_id, _token, now, _staleBefore, keepUntil) => {
         elections.push({ now, keepUntil });
@@ -118,7 +123,6 @@ describe('completeUpload when its result write loses', () => {
       status: 'uploading',
       fileSize: MIB,
       totalChunks: 1,
-      uploadedChunks: new Set([0]),
       chunksUploaded: 1,
       uploadedBytes: MIB,
     });
@@ -127,6 +131,7 @@ describe('completeUpload when its result write loses', () => {
     let finished = false;
     const ledger = {
       getSession: async () => (finished ? after(session) : session),
+      readChunks: async () => recordedAs([part]),
       beginCompletion: async () => true,
       finishCompletion: async () => {
         finished = true;
@@ -195,6 +200,16 @@ describe('completeUpload when its result write loses', () => {
     expect(reported).toEqual([]);
   });
 });
+
+/** The ledger's entries for parts recorded exactly as storage holds them. */
+function recordedAs(parts: readonly StoredPart[]): Map<number, ChunkEntry> {
+  return new Map(
+    parts.map((p) => [
+      p.partNumber - 1,
+      { chunkNumber: p.partNumber - 1, size: p.size, etag: p.etag },
+    ]),
+  );
+}
 
 function fileOf(session: UploadSession): FileRecord {
   return {
