@@ -145,7 +145,7 @@ describe('recording many chunks at once', () => {
     ['a repeated chunk number', [0, 1, 0], 'chunks.2.chunkNumber'],
     ['no entry', [], 'chunks'],
     ['101 entries', Array.from({ length: 101 }, (_, i) => i), 'chunks'],
-    ['a chunk number past the last chunk', [0, 4], 'chunks.1.chunkNumber'],
+    ['a chunk number past the last chunk', [0, 4], 'chunks[1].chunkNumber'],
   ])('%s: 400 VALIDATION_ERROR naming the field', async (_, numbers, field) => {
     // Prepare
     const s = await session(4);
