@@ -1,3 +1,4 @@
+import { serviceEndpoints } from '../src/config.ts';
 import { canRunLocalStack, startLocalStackS3 } from './localstack.ts';
 import { startMoto } from './moto.ts';
 import type { Log } from './python-venv.ts';
@@ -18,16 +19,6 @@ export interface Emulators {
 export const MOTO_S3_WARNING =
   'S3 runs on moto (no Python >= 3.13 for LocalStack): presigned-URL signatures, signed content-length, checksums and URL expiry are NOT enforced';
 
-/** The endpoints the SDK would use: the per-service variable, else AWS_ENDPOINT_URL. */
-export function configuredEndpoints(env: NodeJS.ProcessEnv = process.env): {
-  s3?: string;
-  dynamodb?: string;
-} {
-  const s3 = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
-  const dynamodb = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL;
-  return { ...(s3 ? { s3 } : {}), ...(dynamodb ? { dynamodb } : {}) };
-}
-
 /**
  * S3 on LocalStack and DynamoDB on moto, each unless its endpoint is configured. With
  * `allowMotoS3`, a machine without Python >= 3.13 gets S3 on moto instead (never under CI).
@@ -36,7 +27,7 @@ export async function startEmulators(
   options: { allowMotoS3?: boolean; log?: Log; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Emulators> {
   const env = options.env ?? process.env;
-  const configured = configuredEndpoints(env);
+  const configured = serviceEndpoints(env);
   const log = options.log ? { log: options.log } : {};
   const fallBack = !configured.s3 && options.allowMotoS3 && !env.CI && !(await canRunLocalStack());
   const results = await Promise.allSettled([

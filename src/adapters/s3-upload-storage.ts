@@ -11,6 +11,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { MAX_CHUNKS } from '../domain/chunk-plan.ts';
 import { PartsChangedError, UploadGoneError } from '../domain/errors.ts';
 import type {
   AssembledObject,
@@ -126,24 +127,7 @@ export class S3UploadStorage implements UploadStorage {
   }
 
   async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
-    const parts: StoredPart[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.call((s3) =>
-        s3.send(
-          new ListPartsCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumberMarker: marker,
-            MaxParts: MAX_PARTS_PER_PAGE,
-          }),
-        ),
-      );
-      for (const part of page.Parts ?? []) parts.push(toStoredPart(part));
-      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
-    } while (marker);
-    return parts;
+    return [...(await this.listRange(key, uploadId, 0, MAX_CHUNKS)).values()];
   }
 
   async completeMultipartUpload(
