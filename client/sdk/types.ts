@@ -1,148 +1,36 @@
-/** Response shapes of the upload API (see shared/API.md). */
+/**
+ * Response and request shapes of the upload API (see shared/API.md), named for SDK users. They
+ * are aliases of `contract.ts`, which is generated from the server's schemas: never edit a shape
+ * here, change the server schema and run `npm run generate:contract`.
+ */
+import type { components } from './contract.ts';
 
-export type SessionStatus =
-  | 'initiated'
-  | 'uploading'
-  | 'completing'
-  | 'uploaded'
-  | 'cancelled'
-  | 'expired'
-  | 'failed'
-  | 'deleted';
+type Schemas = components['schemas'];
 
-export type ChecksumMode = 'SHA256' | 'NONE';
+export type UploadSession = Schemas['Session'];
+export type SessionStatus = UploadSession['status'];
+export type ChecksumMode = UploadSession['checksum'];
 
-export interface UploadSession {
-  readonly id: string;
-  readonly fileId: string;
-  readonly fileName: string;
-  readonly fileSize: number;
-  readonly contentType: string;
-  readonly chunkSize: number;
-  readonly totalChunks: number;
-  readonly status: SessionStatus;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly key: string;
-  readonly checksum?: ChecksumMode;
-  readonly metadata?: Record<string, string>;
-  readonly uploadedBytes?: number;
-  readonly chunksUploaded?: number;
-  readonly error?: string;
-}
+export type InitiateRequest = Schemas['InitiateRequest'];
 
-export interface InitiateRequest {
-  readonly fileName: string;
-  readonly fileSize: number;
-  readonly contentType?: string;
-  readonly metadata?: Record<string, string>;
-  readonly chunkSize?: number;
-  readonly fileSha256?: string;
-  readonly checksum?: ChecksumMode;
-}
-
-export interface ChunkUrl {
-  readonly chunkNumber: number;
-  readonly url: string;
-  readonly method: 'PUT';
-  readonly headers: Record<string, string>;
-  readonly size: number;
-  readonly expiresAt: string;
-}
-
-export interface RecordedChunk {
-  readonly chunkNumber: number;
-  readonly size: number;
-  readonly etag: string;
-  readonly checksum: string | null;
-  readonly uploadedBytes: number;
-  readonly chunksUploaded: number;
-  readonly totalChunks: number;
-}
+export type ChunkUrl = Schemas['ChunkUrls']['chunks'][number];
+export type RecordedChunk = Schemas['RecordedChunk'];
 
 /** One stored chunk to record: `etag` as storage answered its PUT. */
-export interface ChunkRecordInput {
-  readonly chunkNumber: number;
-  readonly etag: string;
-  readonly checksumSha256?: string;
-}
-
-export interface BatchRecordedChunk {
-  readonly chunkNumber: number;
-  readonly size: number;
-  readonly etag: string;
-  readonly checksum: string | null;
-  readonly uploadedAt: string;
-}
-
-/** A chunk the server would not record: CHUNK_NOT_UPLOADED, CHUNK_SIZE_MISMATCH or ETAG_MISMATCH. */
-export interface RejectedChunk {
-  readonly chunkNumber: number;
-  readonly code: string;
-  readonly message: string;
-  readonly details?: Record<string, unknown>;
-}
+export type ChunkRecordInput = Schemas['RecordChunksRequest']['chunks'][number];
 
 /** What PUT /uploads/{id}/chunks answers; the totals are the session's after this batch. */
-export interface BatchRecordResult {
-  readonly recorded: BatchRecordedChunk[];
-  readonly rejected: RejectedChunk[];
-  readonly uploadedBytes: number;
-  readonly chunksUploaded: number;
-  readonly totalChunks: number;
-}
+export type BatchRecordResult = Schemas['RecordedChunks'];
+export type BatchRecordedChunk = BatchRecordResult['recorded'][number];
+/** A chunk the server would not record: CHUNK_NOT_UPLOADED, CHUNK_SIZE_MISMATCH or ETAG_MISMATCH. */
+export type RejectedChunk = BatchRecordResult['rejected'][number];
 
-export interface ResumeState {
-  readonly id: string;
-  readonly status: SessionStatus;
-  readonly uploadedBytes: number;
-  readonly nextChunkNumber: number | null;
-  readonly missingChunks: number[];
-  readonly chunkSize: number;
-  readonly totalChunks: number;
-  readonly expiresAt: string;
-}
-
-export interface UploadProgressState {
-  readonly sessionId: string;
-  readonly fileId: string;
-  readonly fileName: string;
-  readonly totalSize: number;
-  readonly uploadedBytes: number;
-  readonly percentComplete: number;
-  readonly chunksUploaded: number;
-  readonly totalChunks: number;
-  readonly status: SessionStatus;
-  readonly estimatedTimeRemaining: string | null;
-  readonly expiresAt: string;
-}
+export type ResumeState = Schemas['ResumeState'];
+export type UploadProgressState = Schemas['Progress'];
 
 /** The finished file: what complete answers. */
-export interface FileRecord {
-  readonly id: string;
-  readonly sessionId: string;
-  readonly name: string;
-  readonly size: number;
-  readonly contentType: string;
-  readonly status: 'uploaded';
-  readonly uploadedAt: string;
-  readonly checksum: string | null;
-  readonly etag: string;
-  readonly key: string;
-  readonly metadata: Record<string, string>;
-}
-
-export interface DeletedFile {
-  readonly id: string;
-  readonly status: 'deleted';
-}
-
-export interface DownloadLink {
-  readonly url: string;
-  readonly expiresAt: string;
-}
-
-export interface SessionPage {
-  readonly items: UploadSession[];
-  readonly nextCursor: string | null;
-}
+export type FileRecord = Schemas['FileRecord'];
+export type DeletedFile = Schemas['DeletedFile'];
+export type DownloadLink = Schemas['DownloadUrl'];
+export type SessionPage = Schemas['SessionList'];
+export type ErrorBody = Schemas['Error'];

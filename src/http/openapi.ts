@@ -148,12 +148,49 @@ const outputSchema = (schema: z.ZodType): JsonSchema => {
 
 const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
 
-const successBody = (data?: z.ZodType) =>
-  outputSchema(
-    data
-      ? z.object({ success: z.literal(true), data })
-      : z.object({ success: z.literal(true), message: z.string() }),
-  );
+/**
+ * Request and response shapes by name in `components.schemas`, referenced from the paths: the
+ * client's types are generated from them (`npm run generate:contract`), so server, document and
+ * client share one definition.
+ */
+const REQUESTS = {
+  InitiateRequest: S.InitiateRequest,
+  ChunkUrlsRequest: S.ChunkUrlsRequest,
+  RecordChunkRequest: S.RecordChunkRequest,
+  RecordChunksRequest: S.RecordChunksRequest,
+  CompleteRequest: S.CompleteRequest,
+} satisfies Record<string, z.ZodType>;
+const RESPONSES = {
+  Session: S.Session,
+  ChunkUrls: S.ChunkUrls,
+  RecordedChunk: S.RecordedChunk,
+  RecordedChunks: S.RecordedChunks,
+  Progress: S.Progress,
+  ResumeState: S.ResumeState,
+  FileRecord: S.FileRecord,
+  DownloadUrl: S.DownloadUrl,
+  DeletedFile: S.DeletedFile,
+  SessionList: S.SessionList,
+} satisfies Record<string, z.ZodType>;
+
+function refTo(named: Record<string, z.ZodType>, schema: z.ZodType): JsonSchema {
+  const name = Object.entries(named).find(([, candidate]) => candidate === schema)?.[0];
+  if (!name) throw new Error('every route body and data schema must be named in openapi.ts');
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+const mapValues = (named: Record<string, z.ZodType>, toJson: (s: z.ZodType) => JsonSchema) =>
+  Object.fromEntries(Object.entries(named).map(([name, schema]) => [name, toJson(schema)]));
+
+function successBody(data?: z.ZodType): JsonSchema {
+  if (!data) return outputSchema(z.object({ success: z.literal(true), message: z.string() }));
+  const envelope = outputSchema(z.object({ success: z.literal(true) }));
+  return {
+    ...envelope,
+    properties: { ...(envelope.properties as object), data: refTo(RESPONSES, data) },
+    required: ['success', 'data'],
+  };
+}
 
 const errorBody = (codes: readonly ErrorCode[]) =>
   outputSchema(
@@ -264,7 +301,7 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
         ? {
             requestBody: {
               required: !doc.bodyOptional,
-              content: jsonContent(inputSchema(doc.body)),
+              content: jsonContent(refTo(REQUESTS, doc.body)),
             },
           }
         : {}),
@@ -287,6 +324,8 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {
+        ...mapValues(REQUESTS, inputSchema),
+        ...mapValues(RESPONSES, outputSchema),
         Error: outputSchema(S.ErrorBody),
         GatewayError: {
           type: 'object',

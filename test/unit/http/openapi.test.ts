@@ -5,8 +5,13 @@ import { ROUTES } from '../../../src/http/routes.ts';
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON, walked field by field
 const doc = buildOpenApiDocument('http://127.0.0.1:3000') as any;
 const operation = (method: string, path: string) => doc.paths[path][method];
+/** A request body's schema, through its `$ref` to `components.schemas`. */
+const requestSchema = (method: string, path: string) => {
+  const { $ref } = operation(method, path).requestBody.content['application/json'].schema;
+  return doc.components.schemas[$ref.replace('#/components/schemas/', '')];
+};
 const initiate = operation('post', '/api/v1/uploads/initiate');
-const initiateBody = initiate.requestBody.content['application/json'].schema.properties;
+const initiateBody = requestSchema('post', '/api/v1/uploads/initiate').properties;
 const operations = ROUTES.map((r) => ({ route: r, op: operation(r.method.toLowerCase(), r.path) }));
 
 /** A pattern as JavaScript reads it; Python's `re` (Schemathesis) cannot read these escapes. */
@@ -98,9 +103,7 @@ describe('the OpenAPI document', () => {
 
   it('bounds every number, digest, header and query parameter the server bounds', () => {
     // Prepare
-    const chunkItem = operation('post', '/api/v1/uploads/{id}/chunks').requestBody.content[
-      'application/json'
-    ].schema.properties.chunks;
+    const chunkItem = requestSchema('post', '/api/v1/uploads/{id}/chunks').properties.chunks;
     const params = (path: string, method: string) =>
       Object.fromEntries(
         operation(method, path).parameters.map((p: { name: string; schema: unknown }) => [
