@@ -1,4 +1,5 @@
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -20,14 +21,16 @@ import { UploadAuth } from './upload-auth.ts';
 import { UploadCleanup } from './upload-cleanup.ts';
 import { UploadFunction } from './upload-function.ts';
 import { UploadHttpApi } from './upload-http-api.ts';
+import { SERVICE_NAME, type UploadAlarms, UploadMonitoring } from './upload-monitoring.ts';
 import { UploadStorage } from './upload-storage.ts';
 
 export type { UploadApiProps } from './upload-api-props.ts';
 
 /**
  * The resumable upload API: the bucket and ledger table, one function per route of ROUTES with
- * exactly the grants its use case needs, the HTTP API behind a JWT authorizer, and the stream
- * consumer that releases the storage of expired sessions.
+ * exactly the grants its use case needs, the HTTP API behind a JWT authorizer, the stream
+ * consumer that releases the storage of expired sessions, and (unless `monitoring: false`) a
+ * CloudWatch dashboard with alarms (docs/runbook.md).
  */
 export class UploadApi extends Construct {
   public readonly bucket: Bucket;
@@ -43,6 +46,13 @@ export class UploadApi extends Construct {
   public readonly userPoolClient: UserPoolClient | undefined;
   /** The $default stage's URL; routes live under `/api/v1`. */
   public readonly apiUrl: string;
+  /** The dashboard and alarms (docs/runbook.md); undefined with `monitoring: false`. */
+  public readonly monitoring: UploadMonitoring | undefined;
+  public readonly dashboard: Dashboard | undefined;
+  /** The alarms by what they watch; undefined with `monitoring: false`. */
+  public readonly alarms: UploadAlarms | undefined;
+  /** Every alarm, in a flat list (empty with `monitoring: false`). */
+  public readonly allAlarms: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: UploadApiProps = {}) {
     super(scope, id);
@@ -108,11 +118,37 @@ export class UploadApi extends Construct {
     });
     this.httpApi = api.httpApi;
     this.apiUrl = api.stage.url;
+    if (config.routeMetrics) {
+      // The stage's detailed metrics add the Route dimension (ApiId, Stage, Route). UploadHttpApi
+      // takes no prop for it, so it is set on the L1 stage, merged with the throttling settings.
+      (api.stage.node.defaultChild as CfnStage).addPropertyOverride(
+        'DefaultRouteSettings.DetailedMetricsEnabled',
+        true,
+      );
+    }
+
+    this.monitoring = config.monitoring
+      ? new UploadMonitoring(this, 'Monitoring', {
+          stage: api.stage,
+          routeMetrics: config.routeMetrics,
+          functions: this.functions,
+          cleanupFunction: this.cleanupFunction,
+          cleanupLogGroup: cleanup.handler.logGroup,
+          cleanupFailures: this.cleanupFailures,
+          table: this.table,
+          metricsNamespace: config.metricsNamespace,
+          thresholds: config.alarmThresholds,
+          ...(config.alarmTopic ? { alarmTopic: config.alarmTopic } : {}),
+        })
+      : undefined;
+    this.dashboard = this.monitoring?.dashboard;
+    this.alarms = this.monitoring?.alarms;
+    this.allAlarms = this.monitoring?.allAlarms ?? [];
   }
 }
 
 /** Powertools reads these: one service name in every log line, the metrics' namespace. */
 const observabilityEnvironment = (config: ResolvedUploadApiProps) => ({
-  POWERTOOLS_SERVICE_NAME: 'upload-api',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
 });

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { loadConfig } from '../src/config.ts';
 import { MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE } from '../src/domain/chunk-plan.ts';
 import type { UploadPolicy } from '../src/domain/policy.ts';
@@ -51,7 +52,44 @@ export interface UploadApiProps {
    * UploadsFailed, UploadsCancelled, UploadsExpired, BytesCompleted). @default 'UploadApi'
    */
   readonly metricsNamespace?: string;
+  /**
+   * A CloudWatch dashboard and alarms on the API's 5xx rate, function errors and throttles,
+   * DynamoDB throttling and the cleanup's failures; docs/runbook.md says what each alarm means
+   * and what to do. `false` creates neither. @default true
+   */
+  readonly monitoring?: boolean;
+  /**
+   * SNS topic every alarm notifies, when it goes into ALARM and when it returns to OK. Requires
+   * `monitoring`. The topic's owner decides its encryption (a KMS-encrypted topic's key must let
+   * `cloudwatch.amazonaws.com` use it) and subscriptions. @default - the alarms notify nobody
+   */
+  readonly alarmTopic?: ITopic;
+  /** Thresholds of the API 5xx-rate alarm; each unset field keeps its default. */
+  readonly alarmThresholds?: Partial<UploadAlarmThresholds>;
+  /**
+   * Per-route HTTP API metrics (the stage's detailed metrics: requests, 4xx, 5xx and latency of
+   * each route), which the dashboard graphs by route. CloudWatch bills them as custom metrics:
+   * six per route that receives traffic. Without them the dashboard graphs invocations per
+   * function. @default - the value of `monitoring`
+   */
+  readonly routeMetrics?: boolean;
 }
+
+/** When the API's 5xx-rate alarm fires (5-minute windows). */
+export interface UploadAlarmThresholds {
+  /** Percent of a window's requests answered 5xx at which the alarm fires. @default 5 */
+  readonly serverErrorRatePercent: number;
+  /**
+   * Requests a window needs before its 5xx rate is judged, so that one error among a handful
+   * of requests does not page anyone. @default 20
+   */
+  readonly serverErrorMinRequests: number;
+}
+
+export const DEFAULT_ALARM_THRESHOLDS: UploadAlarmThresholds = {
+  serverErrorRatePercent: 5,
+  serverErrorMinRequests: 20,
+};
 
 /** The props with every default applied; what the construct builds from. */
 export interface ResolvedUploadApiProps {
@@ -68,6 +106,10 @@ export interface ResolvedUploadApiProps {
   readonly bundleAwsSdk: boolean;
   readonly policy: UploadPolicy;
   readonly metricsNamespace: string;
+  readonly monitoring: boolean;
+  readonly alarmTopic: ITopic | undefined;
+  readonly alarmThresholds: UploadAlarmThresholds;
+  readonly routeMetrics: boolean;
 }
 
 /** Function timeouts. `complete` may outlive the API's 30 s integration timeout to finish assembling. */
@@ -119,6 +161,10 @@ export function resolveUploadApiProps(props: UploadApiProps = {}): ResolvedUploa
     bundleAwsSdk: props.bundleAwsSdk ?? false,
     policy: { ...defaultPolicy(), ...props.policy },
     metricsNamespace: props.metricsNamespace ?? 'UploadApi',
+    monitoring: props.monitoring ?? true,
+    alarmTopic: props.alarmTopic,
+    alarmThresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...props.alarmThresholds },
+    routeMetrics: props.routeMetrics ?? props.monitoring ?? true,
   };
   const problems = validate(resolved);
   if (problems.length > 0) {
@@ -189,6 +235,19 @@ function validate(p: ResolvedUploadApiProps): string[] {
   check(
     Number.isInteger(p.memorySize) && p.memorySize >= 128 && p.memorySize <= 10_240,
     'memorySize must be an integer from 128 to 10240',
+  );
+  check(
+    p.monitoring || p.alarmTopic === undefined,
+    'alarmTopic requires monitoring (the alarms it would be notified by are not created)',
+  );
+  const { serverErrorRatePercent, serverErrorMinRequests } = p.alarmThresholds;
+  check(
+    serverErrorRatePercent > 0 && serverErrorRatePercent <= 100,
+    'alarmThresholds.serverErrorRatePercent must be above 0 and at most 100',
+  );
+  check(
+    Number.isSafeInteger(serverErrorMinRequests) && serverErrorMinRequests >= 1,
+    'alarmThresholds.serverErrorMinRequests must be an integer >= 1',
   );
   problems.push(...validatePolicy(p.policy));
   return problems;

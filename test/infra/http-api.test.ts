@@ -156,10 +156,17 @@ describe('HTTP API', () => {
     });
   });
 
-  it('outputs the API URL, bucket, table, user pool and client ids', () => {
+  it('outputs the API URL, bucket, table, user pool and client ids and the dashboard', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
-      ['ApiUrl', 'BucketName', 'TableName', 'UserPoolClientId', 'UserPoolId'].sort(),
+      [
+        'ApiUrl',
+        'BucketName',
+        'TableName',
+        'UserPoolClientId',
+        'UserPoolId',
+        'DashboardName',
+      ].sort(),
     );
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('api/v1');
   });
