@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-/** The upload CLI: `npm run -s cli -- upload <file>` (see `--help`). */
+/** The upload CLI: `upload-api upload <files and folders...>` (see `upload-api --help`). */
+import { callerFolder } from './caller-folder.ts';
 import { EXIT, run } from './run.ts';
 
 const interrupt = new AbortController();
@@ -13,5 +14,6 @@ const code = await run(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   signal: interrupt.signal,
+  cwd: callerFolder(process.cwd(), process.env),
 });
 process.exit(code);

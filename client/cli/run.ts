@@ -1,25 +1,40 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { UploadApiClient } from '../sdk/api.ts';
-import { isAbortError, UploadApiError, UploadStorageError } from '../sdk/errors.ts';
-import { uploadFile } from '../sdk/node.ts';
-import type { UploadProgress } from '../sdk/progress.ts';
-import type { SessionStart } from '../sdk/upload.ts';
-import { type Command, type Connection, parseCommandLine, USAGE, UsageError } from './args.ts';
-import { progressLine } from './format.ts';
-import { httpGet } from './http-get.ts';
+import { isAbortError } from '../sdk/errors.ts';
+import {
+  type Command,
+  type Connection,
+  DEFAULT_API_URL,
+  parseCommandLine,
+  UsageError,
+} from './args.ts';
+import { loginCommand, logoutCommand, storedApiUrl } from './auth.ts';
+import { PathError } from './collect-files.ts';
+import { type Credentials, credentialsFor } from './credentials.ts';
+import { downloadCommand, TargetExistsError } from './download-command.ts';
+import { errorLine } from './errors.ts';
+import { formatBytes } from './format.ts';
+import { helpText } from './help.ts';
+import type { ErrorStream } from './live-output.ts';
+import { plainIntervalFrom } from './live-output.ts';
+import {
+  cancelAllCommand,
+  cancelCommand,
+  deleteCommand,
+  listCommand,
+  type Printed,
+  statusCommand,
+} from './manage-commands.ts';
+import { uploadCommand } from './upload-command.ts';
+import { version } from './version.ts';
 
 export interface Io {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: ErrorStream;
   readonly env: Record<string, string | undefined>;
   /** Aborts when the user asks to stop (Ctrl-C). */
   readonly signal: AbortSignal;
-}
-
-interface Authenticated extends Connection {
-  readonly token: string;
+  /** The caller's current folder: relative paths start there (default process.cwd()). */
+  readonly cwd?: string;
 }
 
 export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
@@ -28,227 +43,106 @@ export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   const say = (line: string) => io.stdout.write(`${line}\n`);
   const warn = (line: string) => io.stderr.write(`${line}\n`);
+  let credentials: Credentials | undefined;
   try {
     const { command, connection } = parseCommandLine(argv, io.env);
     if (command.name === 'help') {
-      say(USAGE);
+      say(helpText(command.topic));
       return EXIT.ok;
     }
-    if (!connection.token) throw new UsageError('no token: pass --token or set UPLOAD_API_TOKEN');
-    const api = new UploadApiClient({ apiUrl: connection.apiUrl, token: connection.token });
-    return await execute(
-      command,
-      { apiUrl: connection.apiUrl, token: connection.token },
-      api,
-      io,
-      say,
-      warn,
-    );
+    if (command.name === 'version') {
+      say(version());
+      return EXIT.ok;
+    }
+    if (command.name === 'login' || command.name === 'logout')
+      return await authCommand(command, io);
+    const apiUrl = apiUrlOf(connection, io.env);
+    if (command.name === 'upload') {
+      const ask = async () => {
+        credentials = await credentialsFor(connection, io.env);
+        return credentials;
+      };
+      return await uploadCommand(command, { apiUrl, credentials: ask, io });
+    }
+    credentials = await credentialsFor(connection, io.env);
+    const api = new UploadApiClient({ apiUrl, token: credentials.token });
+    return await manage(command, api, io, say, warn);
   } catch (error) {
     if (error instanceof UsageError) {
-      warn(`error: ${error.message} (see --help)`);
+      const hint = error.command ? `upload-api ${error.command} --help` : 'upload-api --help';
+      warn(`error: ${error.message} (see ${hint})`);
       return EXIT.usage;
     }
     if (io.signal.aborted && isAbortError(error)) {
       warn('interrupted');
       return EXIT.interrupted;
     }
-    warn(`error: ${errorLine(error)}`);
+    if (error instanceof PathError || error instanceof TargetExistsError) {
+      warn(`error: ${error.message}`);
+      return EXIT.error;
+    }
+    warn(`error: ${errorLine(error, { token: credentials?.lastToken() })}`);
     return EXIT.error;
   }
 }
 
-async function execute(
-  command: Exclude<Command, { name: 'help' }>,
-  connection: Authenticated,
+async function manage(
+  command: Exclude<Command, { name: 'help' | 'version' | 'upload' | 'login' | 'logout' }>,
   api: UploadApiClient,
   io: Io,
   say: (line: string) => void,
   warn: (line: string) => void,
 ): Promise<number> {
-  const call = { signal: io.signal };
+  const { signal } = io;
+  let printed: Printed;
   switch (command.name) {
-    case 'upload':
-      return uploadCommand(command, connection, io, say, warn);
     case 'status':
-      say(JSON.stringify(await api.progress(command.id, call), null, 2));
-      return EXIT.ok;
+      printed = await statusCommand(api, command.id, { json: command.json, signal });
+      break;
+    case 'list':
+      printed = await listCommand(api, { ...command, signal });
+      break;
     case 'cancel':
-      await api.cancel(command.id, call);
-      say(`cancelled ${command.id}`);
-      return EXIT.ok;
+      printed = command.all
+        ? await cancelAllCommand(api, signal)
+        : await cancelCommand(api, command.id as string, signal);
+      break;
     case 'delete':
-      await api.deleteFile(command.id, call);
-      say(`deleted ${command.id}`);
-      return EXIT.ok;
+      printed = await deleteCommand(api, command.id, signal);
+      break;
     case 'download': {
-      const bytes = await download(api, command.id, command.path, io.signal);
-      say(JSON.stringify({ id: command.id, path: command.path, bytes }));
-      return EXIT.ok;
-    }
-    case 'list': {
-      const page = await api.list({ status: command.status, limit: command.limit }, call);
-      if (command.json) say(JSON.stringify(page));
-      else
-        for (const s of page.items)
-          say(
-            [s.id, s.status, `${s.uploadedBytes ?? 0}/${s.fileSize}`, s.createdAt, s.fileName].join(
-              '\t',
-            ),
-          );
-      return EXIT.ok;
+      const saved = await downloadCommand(api, {
+        id: command.id,
+        out: command.out,
+        force: command.force,
+        cwd: io.cwd ?? process.cwd(),
+        signal,
+        stderr: io.stderr,
+        progressIntervalMs: plainIntervalFrom(io.env),
+      });
+      printed = {
+        lines: [`saved ${saved.path} (${formatBytes(saved.bytes)}, session ${saved.sessionId})`],
+        ok: true,
+      };
+      break;
     }
   }
+  for (const line of printed.warnings ?? []) warn(line);
+  for (const line of printed.lines) say(line);
+  return printed.ok ? EXIT.ok : EXIT.error;
 }
 
-async function uploadCommand(
-  command: Extract<Command, { name: 'upload' }>,
-  connection: Authenticated,
+/** `login` and `logout` (auth.ts) parse their own options. */
+function authCommand(
+  command: Extract<Command, { name: 'login' | 'logout' }>,
   io: Io,
-  say: (line: string) => void,
-  warn: (line: string) => void,
 ): Promise<number> {
-  const display = progressDisplay(io);
-  let session: SessionStart | undefined;
-  let last: UploadProgress | undefined;
-  const stats = () =>
-    `chunksSent=${last?.chunksSent ?? 0} totalChunks=${session?.totalChunks ?? 0} ` +
-    `resumed=${session?.resumed ?? false} session=${session?.sessionId ?? '-'}`;
-  try {
-    const record = await uploadFile(command.file, {
-      apiUrl: connection.apiUrl,
-      token: connection.token,
-      concurrency: command.concurrency,
-      ...(command.chunkSize !== undefined ? { chunkSize: command.chunkSize } : {}),
-      ...(command.contentType ? { contentType: command.contentType } : {}),
-      checksum: command.checksum ? 'SHA256' : 'NONE',
-      ...(command.resume ? {} : { store: false as const }),
-      signal: io.signal,
-      onSession: (started) => {
-        session = started;
-        if (started.resumed)
-          warn(
-            `resuming ${started.sessionId}: ${started.missingChunks} of ${started.totalChunks} chunks to send`,
-          );
-      },
-      onProgress: (progress) => {
-        last = progress;
-        display.update(progress);
-      },
-    });
-    display.done();
-    warn(stats());
-    say(JSON.stringify(record));
-    return EXIT.ok;
-  } catch (error) {
-    display.done();
-    if (io.signal.aborted && isAbortError(error)) {
-      warn(stats());
-      warn(
-        session
-          ? `paused: session ${session.sessionId} is kept; re-run the same command to resume`
-          : 'interrupted before the upload started',
-      );
-      return EXIT.interrupted;
-    }
-    throw error;
-  }
+  const authIo = { stdout: io.stdout, stderr: io.stderr, env: io.env, signal: io.signal };
+  return command.name === 'login'
+    ? loginCommand(command.args, authIo)
+    : logoutCommand(command.args, authIo);
 }
 
-/** A one-line bar redrawn with \r on a terminal; plain lines at most once a second otherwise. */
-function progressDisplay(io: Io) {
-  const tty = io.stderr.isTTY === true;
-  const interval = tty ? 100 : 1000;
-  let lastDraw = 0;
-  let drawn = false;
-  let pending: UploadProgress | undefined;
-  const draw = (progress: UploadProgress) => {
-    if (tty) {
-      const width = Math.max(0, Math.min(30, (io.stderr.columns ?? 80) - 75));
-      io.stderr.write(`\r${progressLine(progress, width)}\x1b[K`);
-    } else {
-      io.stderr.write(`progress: ${progressLine(progress, 0)}\n`);
-    }
-    drawn = true;
-    pending = undefined;
-    lastDraw = Date.now();
-  };
-  return {
-    update(progress: UploadProgress) {
-      const finished = progress.chunksUploaded >= progress.totalChunks;
-      if (finished || Date.now() - lastDraw >= interval) draw(progress);
-      else pending = progress;
-    },
-    done() {
-      if (pending) draw(pending);
-      if (tty && drawn) io.stderr.write('\n');
-      drawn = false;
-    },
-  };
-}
-
-const DOWNLOAD_ATTEMPTS = 3;
-
-/** Streams the finished file to `path` (through a temporary file, renamed when complete). */
-async function download(
-  api: UploadApiClient,
-  id: string,
-  path: string,
-  signal: AbortSignal,
-): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await downloadOnce(api, id, path, signal);
-    } catch (error) {
-      if (signal.aborted || attempt >= DOWNLOAD_ATTEMPTS || error instanceof DownloadRefused)
-        throw error;
-    }
-  }
-}
-
-class DownloadRefused extends Error {}
-
-async function downloadOnce(
-  api: UploadApiClient,
-  id: string,
-  path: string,
-  signal: AbortSignal,
-): Promise<number> {
-  const link = await api.downloadUrl(id, { signal });
-  const response = await httpGet(link.url, signal);
-  if (response.statusCode !== 200) {
-    response.resume();
-    throw new DownloadRefused(
-      `download of ${id} failed: storage answered HTTP ${response.statusCode}`,
-    );
-  }
-  const temporary = `${path}.part`;
-  let bytes = 0;
-  try {
-    response.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-    await pipeline(response, createWriteStream(temporary), { signal });
-    const expected = Number(response.headers['content-length'] ?? Number.NaN);
-    if (Number.isFinite(expected) && expected !== bytes)
-      throw new Error(`download of ${id} was cut short: ${bytes} of ${expected} bytes`);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  return bytes;
-}
-
-/** One line that says what went wrong, without a stack trace. */
-export function errorLine(error: unknown): string {
-  if (error instanceof UploadApiError)
-    return `${error.message} (${error.code}${error.status ? `, HTTP ${error.status}` : ''})`;
-  if (error instanceof UploadStorageError) return error.message;
-  const errno = error as NodeJS.ErrnoException;
-  if (errno?.code === 'ENOENT' && errno.path) return `no such file: ${errno.path}`;
-  if (errno?.code === 'EACCES' && errno.path) return `permission denied: ${errno.path}`;
-  if (errno?.code === 'EISDIR' && errno.path) return `is a directory: ${errno.path}`;
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] || 'unknown error';
-}
+/** --api, else UPLOAD_API_URL, else the URL `login --api` remembered, else the local server. */
+export const apiUrlOf = (connection: Connection, env: Record<string, string | undefined>) =>
+  connection.apiUrl ?? storedApiUrl(env) ?? DEFAULT_API_URL;

@@ -4,9 +4,9 @@ import {
   type ResolvedRetryOptions,
   type RetryOptions,
   resolveRetry,
-  retryDelay,
-  sleep,
+  waitToRetry,
 } from './retry.ts';
+import { jwtExpiry } from './token-jwt.ts';
 import type {
   BatchRecordResult,
   ChunkRecordInput,
@@ -23,8 +23,20 @@ import type {
 } from './types.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-/** A bearer token, or a function asked for one before every request (so it may refresh). */
-export type TokenProvider = string | (() => string | Promise<string>);
+
+/** What the client tells a token function when it asks again after a 401. */
+export interface TokenRequest {
+  /** The server refused the last token: return a new one, not a cached one. */
+  readonly forceRefresh?: boolean;
+  /** The token the server refused (so concurrent callers refresh once: a newer token is fine). */
+  readonly rejectedToken?: string;
+}
+
+/**
+ * A bearer token, or a function asked for one before every request (so it may refresh). After a
+ * 401 a function is asked again with `{ forceRefresh: true }` and the request is sent once more.
+ */
+export type TokenProvider = string | ((request?: TokenRequest) => string | Promise<string>);
 
 export interface ApiClientOptions {
   /** The server root (`https://api.example.com`) or the API base ending in `/api/v1`. */
@@ -163,21 +175,31 @@ export class UploadApiClient {
     return envelope.data as T;
   }
 
-  /** One API call with retries; resolves to the success envelope, or throws UploadApiError. */
+  /**
+   * One API call with retries; resolves to the success envelope, or throws UploadApiError. A 401
+   * asks a token function again (`forceRefresh`) and sends the request once more; a second 401
+   * (or the first, for a fixed token) throws UNAUTHORIZED.
+   */
   async request(
     method: string,
     path: string,
     options: RequestOptions = {},
   ): Promise<Record<string, unknown>> {
-    for (let attempt = 0; ; attempt++) {
+    let tokenRequest: TokenRequest | undefined;
+    let reauthenticated = false;
+    for (let attempt = 0; ; ) {
       let failure: UploadApiError;
       let retryAfter: string | null = null;
+      let token: string | undefined;
       try {
+        const asked = tokenRequest;
+        tokenRequest = undefined;
+        token = await this.resolveToken(asked);
         const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
           method,
           headers: {
             accept: 'application/json',
-            authorization: `Bearer ${await this.resolveToken()}`,
+            authorization: `Bearer ${token}`,
             ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...options.headers,
           },
@@ -188,6 +210,14 @@ export class UploadApiClient {
         const envelope = parseEnvelope(text);
         if (response.ok && envelope?.success === true) return envelope;
         failure = toApiError(response, envelope);
+        if (response.status === 401) {
+          if (typeof this.token === 'function' && !reauthenticated) {
+            reauthenticated = true;
+            tokenRequest = { forceRefresh: true, rejectedToken: token };
+            continue; // at once, and not counted as a retry
+          }
+          throw unauthorized(failure, token);
+        }
         if (!isRetryableAnswer(failure)) throw failure;
         retryAfter = response.headers.get('retry-after');
       } catch (error) {
@@ -206,12 +236,14 @@ export class UploadApiClient {
         }
       }
       if (attempt >= this.retry.retries) throw failure;
-      await sleep(retryDelay(attempt, retryAfter, this.retry), options.signal);
+      await waitToRetry(attempt, retryAfter, failure, this.retry, options.signal);
+      attempt++;
     }
   }
 
-  private async resolveToken(): Promise<string> {
-    return typeof this.token === 'function' ? await this.token() : this.token;
+  private async resolveToken(request: TokenRequest | undefined): Promise<string> {
+    if (typeof this.token !== 'function') return this.token;
+    return await (request ? this.token(request) : this.token());
   }
 }
 
@@ -253,6 +285,21 @@ function toApiError(response: Response, envelope: Record<string, unknown> | unde
     `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
     response.status,
   );
+}
+
+/**
+ * A 401 as UNAUTHORIZED (API Gateway's JWT authorizer answers `{"message":"Unauthorized"}`), saying
+ * so when the token is a JWT past its `exp`.
+ */
+function unauthorized(failure: UploadApiError, token: string | undefined): UploadApiError {
+  const expiry = jwtExpiry(token);
+  const message =
+    expiry !== undefined && expiry <= Date.now()
+      ? `Unauthorized: the bearer token expired at ${new Date(expiry).toISOString()}`
+      : failure.code === 'UNAUTHORIZED'
+        ? failure.message
+        : 'Unauthorized: the server refused the bearer token';
+  return new UploadApiError('UNAUTHORIZED', message, 401, failure.details, { cause: failure });
 }
 
 export const describe = (error: unknown): string => {

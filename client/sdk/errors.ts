@@ -51,5 +51,32 @@ export class UploadAbortedError extends Error {
   }
 }
 
+/** The task was cancelled by `cancel()`: its session, if it had one, was cancelled too. */
+export class UploadCancelledError extends Error {
+  override readonly name = 'UploadCancelledError';
+  readonly sessionId: string | undefined;
+
+  constructor(sessionId: string | undefined, options?: { cause?: unknown }) {
+    super(
+      sessionId ? `Upload cancelled; session ${sessionId} was cancelled` : 'Upload cancelled',
+      options,
+    );
+    this.sessionId = sessionId;
+  }
+}
+
+/** The task ran past its `timeoutMs`; its session is kept until it expires. */
+export class UploadTimeoutError extends Error {
+  override readonly name = 'UploadTimeoutError';
+  readonly sessionId: string | undefined;
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, sessionId: string | undefined, options?: { cause?: unknown }) {
+    super(`Upload timed out after ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+    this.sessionId = sessionId;
+  }
+}
+
 export const isAbortError = (error: unknown): boolean =>
   error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');

@@ -152,3 +152,25 @@ export async function uploadFile(
     await file.close();
   }
 }
+
+export {
+  credentialsPath,
+  readCredentialsSync,
+  removeCredentials,
+  type StoredCredentials,
+  type StoredTokenOptions,
+  storedCognitoTokenProvider,
+  writeCredentials,
+} from './cognito-credentials.ts';
+export {
+  type CognitoTokenOptions,
+  cognitoTokenProvider,
+  regionOfUserPool,
+} from './cognito-token.ts';
+export {
+  createFileUploadQueue,
+  type FileUploadQueue,
+  type FileUploadQueueOptions,
+} from './node-queue.ts';
+export { type CachedTokenOptions, cachedTokenProvider, type TokenFunction } from './token-cache.ts';
+export { type CommandTokenOptions, commandTokenProvider } from './token-command.ts';

@@ -63,18 +63,42 @@ export function etaSeconds(remainingBytes: number, bytesPerSecond: number): numb
   return Math.ceil(remainingBytes / bytesPerSecond);
 }
 
+/** Bytes moved over time, as a rate over a sliding window (time comes from the caller). */
+export class RateMeter {
+  private readonly samples: RateSample[];
+  private total = 0;
+  private readonly windowMs: number;
+
+  constructor(now: number, windowMs = 10_000) {
+    this.windowMs = windowMs;
+    this.samples = [{ at: now, bytes: 0 }];
+  }
+
+  /** `bytes` more were moved at `now`. */
+  add(bytes: number, now: number): void {
+    this.total += bytes;
+    this.samples.push({ at: now, bytes: this.total });
+    // Keep one sample older than the window so the rate spans all of it.
+    while (this.samples.length > 2 && (this.samples[1] as RateSample).at <= now - this.windowMs)
+      this.samples.shift();
+  }
+
+  /** Bytes per second over the window ending at `now` (0 while unknown). */
+  rate(now: number): number {
+    return rateOver(this.samples, now, this.windowMs);
+  }
+}
+
 /** Tracks one run's progress; time comes from the caller so it stays testable. */
 export class ProgressMeter {
-  private readonly samples: RateSample[];
   /** Bytes PUT by this run, re-sends included: what the rate measures. */
-  private transferred = 0;
+  private readonly rate: RateMeter;
   private sent: number;
   private confirmedBytes: number;
   private chunks: number;
   private readonly sentChunks = new Set<number>();
   readonly totalBytes: number;
   readonly totalChunks: number;
-  private readonly windowMs: number;
 
   /** `start` is what the server had recorded before this run. */
   constructor(
@@ -85,22 +109,17 @@ export class ProgressMeter {
   ) {
     this.totalBytes = totalBytes;
     this.totalChunks = totalChunks;
-    this.windowMs = windowMs;
     this.sent = start.bytes;
     this.confirmedBytes = start.bytes;
     this.chunks = start.chunks;
-    this.samples = [{ at: start.now, bytes: 0 }];
+    this.rate = new RateMeter(start.now, windowMs);
   }
 
   /** Storage took chunk `chunkNumber`, `bytes` long, at `now`. */
   sentChunk(chunkNumber: number, bytes: number, now: number): void {
     this.sent += bytes;
     this.sentChunks.add(chunkNumber);
-    this.transferred += bytes;
-    this.samples.push({ at: now, bytes: this.transferred });
-    // Keep one sample older than the window so the rate spans all of it.
-    while (this.samples.length > 2 && (this.samples[1] as RateSample).at <= now - this.windowMs)
-      this.samples.shift();
+    this.rate.add(bytes, now);
   }
 
   /** The server recorded `chunks` sent chunks of `bytes` bytes in all. */
@@ -122,7 +141,7 @@ export class ProgressMeter {
   }
 
   snapshot(now: number): UploadProgress {
-    const bytesPerSecond = rateOver(this.samples, now, this.windowMs);
+    const bytesPerSecond = this.rate.rate(now);
     return {
       bytesUploaded: this.confirmedBytes,
       sentBytes: this.sent,

@@ -1,7 +1,12 @@
 import { describe, type FetchLike } from './api.ts';
 import { UploadStorageError } from './errors.ts';
 import { expiresSoon } from './plan.ts';
-import { isRetryableStatus, type ResolvedRetryOptions, retryDelay, sleep } from './retry.ts';
+import {
+  announceRetry,
+  isRetryableStatus,
+  type ResolvedRetryOptions,
+  waitToRetry,
+} from './retry.ts';
 import type { ChunkUrl } from './types.ts';
 
 export interface PutChunk {
@@ -59,8 +64,10 @@ export async function putChunk(input: PutChunk): Promise<string> {
       error = new UploadStorageError(`chunk ${n}: ${describe(thrown)}`, 0, n, { cause: thrown });
     }
     if (attempt >= input.retry.retries) throw error;
-    if (resign) current = (await input.resign()) ?? current;
-    else await sleep(retryDelay(attempt, retryAfter, input.retry), signal);
+    if (resign) {
+      announceRetry(input.retry, { attempt: attempt + 1, delayMs: 0, error });
+      current = (await input.resign()) ?? current;
+    } else await waitToRetry(attempt, retryAfter, error, input.retry, signal);
   }
 }
 

@@ -9,7 +9,21 @@ export interface RetryOptions {
   readonly maxRetryAfterMs?: number;
 }
 
-export type ResolvedRetryOptions = Required<RetryOptions>;
+/** Kept apart from RetryOptions so that `Required<RetryOptions>` stays plain numbers. */
+export interface RetryHooks {
+  /** Told about every retry, before its delay (tasks forward it as their `retry` event). */
+  readonly onRetry?: (event: RetryEvent) => void;
+}
+
+/** One retry of a request: the failure it answers and the wait before the next attempt. */
+export interface RetryEvent {
+  /** 1 for the first retry. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: Error;
+}
+
+export type ResolvedRetryOptions = Required<RetryOptions> & RetryHooks;
 
 export const DEFAULT_RETRY: ResolvedRetryOptions = {
   retries: 6,
@@ -18,7 +32,9 @@ export const DEFAULT_RETRY: ResolvedRetryOptions = {
   maxRetryAfterMs: 60_000,
 };
 
-export const resolveRetry = (options: RetryOptions | undefined): ResolvedRetryOptions => ({
+export const resolveRetry = (
+  options: (RetryOptions & RetryHooks) | undefined,
+): ResolvedRetryOptions => ({
   ...DEFAULT_RETRY,
   ...Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)),
 });
@@ -66,6 +82,36 @@ export function retryDelay(
   if (told !== undefined) return Math.min(told, options.maxRetryAfterMs);
   return backoffDelay(attempt, options, random);
 }
+
+/**
+ * Waits before retry number `attempt` (from 0), as `retryDelay` says, after telling
+ * `options.onRetry` about it. Rejects with the signal's reason as soon as it aborts.
+ */
+export async function waitToRetry(
+  attempt: number,
+  retryAfter: string | null | undefined,
+  error: unknown,
+  options: ResolvedRetryOptions,
+  signal?: AbortSignal,
+): Promise<void> {
+  const delayMs = retryDelay(attempt, retryAfter, options);
+  announceRetry(options, { attempt: attempt + 1, delayMs, error: asError(error) });
+  await sleep(delayMs, signal);
+}
+
+/** Tells `onRetry` about a retry; a throwing listener never breaks the request. */
+export function announceRetry(options: RetryHooks, event: RetryEvent): void {
+  try {
+    options.onRetry?.(event);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+const asError = (value: unknown): Error =>
+  value instanceof Error ? value : new Error(String(value), { cause: value });
 
 /** Statuses worth retrying unchanged: timeouts, throttling and server errors. */
 export const isRetryableStatus = (status: number): boolean =>

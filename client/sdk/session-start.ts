@@ -17,14 +17,31 @@ export interface Started {
   readonly resumed: boolean;
 }
 
+/** A session an earlier run started: enough to resume it. */
+export interface KnownSession {
+  readonly sessionId: string;
+  readonly checksum: ChecksumMode;
+  readonly totalChunks: number;
+}
+
+/** A session that was already finished: its file, answered again by complete. */
+export interface Finished {
+  readonly done: FileRecord;
+  readonly totalChunks: number;
+}
+
 const GONE = new Set(['SESSION_NOT_FOUND', 'SESSION_EXPIRED', 'SESSION_CANCELLED', 'FILE_DELETED']);
 
-/** Starts a new session for the file. */
+/**
+ * Starts a new session for the file. Give the same `idempotencyKey` to every initiate of one
+ * upload: an initiate whose answer was lost (a pause) then returns the session it created.
+ */
 export async function initiate(
   api: UploadApiClient,
   src: UploadSource,
   fileName: string,
   options: UploadOptions,
+  idempotencyKey: string = globalThis.crypto.randomUUID(),
 ): Promise<Started> {
   const checksum = options.checksum ?? 'SHA256';
   const contentType = options.contentType ?? src.type;
@@ -42,7 +59,7 @@ export async function initiate(
     },
     {
       // The same key on every retry makes a retried initiate return the same session.
-      idempotencyKey: globalThis.crypto.randomUUID(),
+      idempotencyKey,
       ...(options.signal ? { signal: options.signal } : {}),
     },
   );
@@ -64,29 +81,29 @@ export async function initiate(
   };
 }
 
-/** The stored session of this file, if it can still be resumed (or is already finished). */
-export async function resumeStored(
+/**
+ * Where a known session stands: what it still misses, or its file when it was finished (or was
+ * finishing) in a run whose answer was lost. Undefined when its layout is not this file's, or,
+ * with `restartIfGone`, when it is gone, failed or in a state nothing continues from; otherwise
+ * such a session throws its UploadApiError.
+ */
+export async function resumeSession(
   api: UploadApiClient,
-  store: ResumeStore,
-  key: string,
+  known: KnownSession,
   fileSize: number,
   signal: AbortSignal | undefined,
-): Promise<Started | { done: FileRecord; totalChunks: number } | undefined> {
-  const stored = await store.get(key);
-  if (!stored) return undefined;
+  restartIfGone = false,
+): Promise<Started | Finished | undefined> {
   const call = signal ? { signal } : {};
   try {
-    const state = await api.resume(stored.sessionId, call);
+    const state = await api.resume(known.sessionId, call);
     const layout = { fileSize, chunkSize: state.chunkSize, totalChunks: state.totalChunks };
-    if (!layoutFits(layout)) {
-      await store.delete(key);
-      return undefined;
-    }
+    if (!layoutFits(layout)) return undefined;
     return {
       id: state.id,
       chunkSize: state.chunkSize,
       totalChunks: state.totalChunks,
-      checksum: stored.checksum,
+      checksum: known.checksum,
       missing: state.missingChunks,
       uploadedBytes: state.uploadedBytes,
       resumed: true,
@@ -97,14 +114,26 @@ export async function resumeStored(
     if (error.code === 'INVALID_STATE' && (status === 'uploaded' || status === 'completing')) {
       // Finished (or finishing) in an earlier run whose answer was lost: complete answers again.
       return {
-        done: await api.complete(stored.sessionId, {}, call),
-        totalChunks: stored.totalChunks,
+        done: await api.complete(known.sessionId, {}, call),
+        totalChunks: known.totalChunks,
       };
     }
-    if (GONE.has(error.code) || error.code === 'INVALID_STATE') {
-      await store.delete(key);
-      return undefined;
-    }
+    if (restartIfGone && (GONE.has(error.code) || error.code === 'INVALID_STATE')) return undefined;
     throw error;
   }
+}
+
+/** The stored session of this file, if it can still be resumed (or is already finished). */
+export async function resumeStored(
+  api: UploadApiClient,
+  store: ResumeStore,
+  key: string,
+  fileSize: number,
+  signal: AbortSignal | undefined,
+): Promise<Started | Finished | undefined> {
+  const stored = await store.get(key);
+  if (!stored) return undefined;
+  const state = await resumeSession(api, stored, fileSize, signal, true);
+  if (!state) await store.delete(key);
+  return state;
 }

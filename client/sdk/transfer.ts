@@ -6,6 +6,7 @@ import { putChunk } from './put-chunk.ts';
 import { RecordBatcher, type RecordBatchOptions } from './record-batcher.ts';
 import { RESENDABLE, ResendBudget, refusalError } from './resends.ts';
 import type { ResolvedRetryOptions } from './retry.ts';
+import type { Permits } from './semaphore.ts';
 import type { UploadSource } from './source.ts';
 import type { BatchRecordResult, ChecksumMode, ChunkRecordInput, ChunkUrl } from './types.ts';
 
@@ -23,6 +24,11 @@ export interface TransferPlan {
   /** Chunk numbers to send, in order. */
   readonly chunks: readonly number[];
   readonly concurrency: number;
+  /**
+   * Shared with other transfers (an upload queue): a permit is held around each chunk's read and
+   * PUT, so the PUTs in flight across all of them stay within its limit.
+   */
+  readonly permits?: Permits;
   readonly signAhead: number;
   /** Sends the chunk PUTs. */
   readonly fetch: FetchLike;
@@ -173,17 +179,24 @@ export async function transferChunks(plan: TransferPlan): Promise<void> {
 
   const send = async (item: ReadyChunk, buffer: Uint8Array<ArrayBuffer> | undefined) => {
     const n = item.signed.chunkNumber;
-    const bytes = await readChunk(plan, n, buffer);
-    const etag = await putChunk({
-      chunkNumber: n,
-      bytes,
-      signed: item.signed,
-      resign: async () => (await sign([n], [item.checksum]))[0],
-      fetch: plan.fetch,
-      retry: plan.retry,
-      signal,
-      now,
-    });
+    const release = await plan.permits?.acquire(signal);
+    let bytes: Uint8Array<ArrayBuffer>;
+    let etag: string;
+    try {
+      bytes = await readChunk(plan, n, buffer);
+      etag = await putChunk({
+        chunkNumber: n,
+        bytes,
+        signed: item.signed,
+        resign: async () => (await sign([n], [item.checksum]))[0],
+        fetch: plan.fetch,
+        retry: plan.retry,
+        signal,
+        now,
+      });
+    } finally {
+      release?.();
+    }
     // From here on the buffer is free for the next chunk: the record goes out in the background.
     unstored--;
     batcher.add(

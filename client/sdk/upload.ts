@@ -1,16 +1,13 @@
 import { type FetchLike, type TokenProvider, UploadApiClient } from './api.ts';
-import { UploadAbortedError, UploadApiError } from './errors.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { ChunkHasher } from './hash.ts';
-import { type ChunkLayout, chunkLength, defaultSignAhead, positiveInteger } from './plan.ts';
-import { ProgressMeter, type UploadProgress } from './progress.ts';
+import { positiveInteger } from './plan.ts';
+import type { UploadProgress } from './progress.ts';
 import type { RecordBatchOptions } from './record-batcher.ts';
-import { ResendBudget } from './resends.ts';
-import type { RetryOptions } from './retry.ts';
-import { initiate, resumeStored } from './session-start.ts';
+import type { RetryEvent, RetryHooks, RetryOptions } from './retry.ts';
+import { runUpload } from './run-upload.ts';
 import { blobSource, isUploadSource, type UploadSource } from './source.ts';
 import type { ResumeStore } from './store.ts';
-import { type TransferPlan, transferChunks } from './transfer.ts';
 import type { ChecksumMode, FileRecord } from './types.ts';
 
 export interface UploadOptions {
@@ -47,6 +44,8 @@ export interface UploadOptions {
   readonly recordBatch?: RecordBatchOptions;
   /** Told which session is used, once, before any chunk is sent. */
   readonly onSession?: (session: SessionStart) => void;
+  /** Told about every retry of a request (API call or chunk PUT), before its delay. */
+  readonly onRetry?: (event: RetryEvent) => void;
 }
 
 export interface SessionStart {
@@ -60,21 +59,21 @@ export interface SessionStart {
 /**
  * Uploads a Blob/File (or any UploadSource) and resolves to the finished file record. With a
  * store, an unfinished upload of the same file is resumed: only its missing chunks are sent.
+ * `createUpload` (task.ts) runs the same machinery as a task with events, pause and cancel.
  */
 export async function upload(
   source: Blob | UploadSource,
   options: UploadOptions,
 ): Promise<FileRecord> {
+  const prepared = prepareUpload(source, options);
+  return runUpload({ ...prepared, options, api: apiClient(options) });
+}
+
+/** What every run of one upload shares: its source, name, store key and chunk-PUT limit. */
+export function prepareUpload(source: Blob | UploadSource, options: UploadOptions) {
   const src = isUploadSource(source) ? source : blobSource(source, options.fileName);
   const fileName = options.fileName ?? src.name;
   const concurrency = positiveInteger(options.concurrency ?? 4, 'concurrency');
-  const api = new UploadApiClient({
-    apiUrl: options.apiUrl,
-    token: options.token,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-  });
-  const { signal, store } = options;
   const key = fingerprint({
     apiUrl: options.apiUrl,
     name: fileName,
@@ -82,143 +81,18 @@ export async function upload(
     lastModified: src.lastModified,
     sha256: options.fileSha256,
   });
-  let sessionId: string | undefined;
-  try {
-    signal?.throwIfAborted();
-    const resumed = store ? await resumeStored(api, store, key, src.size, signal) : undefined;
-    if (resumed && 'done' in resumed) {
-      const { done, totalChunks } = resumed;
-      options.onSession?.({
-        sessionId: done.sessionId,
-        resumed: true,
-        totalChunks,
-        missingChunks: 0,
-      });
-      options.onProgress?.(
-        new ProgressMeter(src.size, totalChunks, {
-          bytes: src.size,
-          chunks: totalChunks,
-          now: Date.now(),
-        }).snapshot(Date.now()),
-      );
-      await store?.delete(key);
-      return done;
-    }
-    const started = resumed ?? (await initiate(api, src, fileName, options));
-    sessionId = started.id;
-    if (store && !resumed) {
-      await store.set(key, {
-        sessionId: started.id,
-        fileName,
-        fileSize: src.size,
-        chunkSize: started.chunkSize,
-        totalChunks: started.totalChunks,
-        checksum: started.checksum,
-        createdAt: new Date().toISOString(),
-      });
-    }
-    options.onSession?.({
-      sessionId: started.id,
-      resumed: started.resumed,
-      totalChunks: started.totalChunks,
-      missingChunks: started.missing.length,
-    });
-
-    const layout: ChunkLayout = {
-      fileSize: src.size,
-      chunkSize: started.chunkSize,
-      totalChunks: started.totalChunks,
-    };
-    const meter = new ProgressMeter(src.size, started.totalChunks, {
-      bytes: started.uploadedBytes,
-      chunks: started.totalChunks - started.missing.length,
-      now: Date.now(),
-    });
-    const report = () => options.onProgress?.(meter.snapshot(Date.now()));
-    report();
-    const resends = new ResendBudget();
-    const call = signal ? { signal } : {};
-    let missing = started.missing;
-    for (;;) {
-      await transferChunks({
-        api,
-        sessionId: started.id,
-        layout,
-        checksum: started.checksum,
-        source: src,
-        chunks: missing,
-        concurrency,
-        signAhead: options.signAhead ?? defaultSignAhead(concurrency),
-        ...(options.recordBatch ? { recordBatch: options.recordBatch } : {}),
-        resends,
-        fetch: options.storageFetch ?? api.fetch,
-        ...(options.sha256 ? { sha256: options.sha256 } : {}),
-        retry: api.retry,
-        signal,
-        ...meterHooks(meter, report),
-      });
-      try {
-        const record = await api.complete(
-          started.id,
-          options.fileSha256 ? { fileSha256: options.fileSha256 } : {},
-          call,
-        );
-        await store?.delete(key);
-        return record;
-      } catch (error) {
-        // The server dropped chunks whose stored part changed (or never had them): send those again.
-        if (!(error instanceof UploadApiError && error.code === 'CHUNKS_MISSING')) throw error;
-        missing = await missingAfter(error, api, started.id, layout.totalChunks, call);
-        if (missing.length === 0) throw error;
-        for (const n of missing) {
-          resends.take(n, { code: error.code, message: error.message });
-          meter.lost(chunkLength(layout, n));
-        }
-        report();
-      }
-    }
-  } catch (error) {
-    if (signal?.aborted) throw new UploadAbortedError(sessionId, { cause: error });
-    throw error;
-  }
+  return { source: src, fileName, concurrency, key };
 }
 
-/** Transfer events as progress: each updates the meter and reports a snapshot. */
-function meterHooks(
-  meter: ProgressMeter,
-  report: () => void,
-): Pick<TransferPlan, 'onSent' | 'onConfirmed' | 'onRequeued'> {
-  return {
-    onSent: (chunkNumber, size) => {
-      meter.sentChunk(chunkNumber, size, Date.now());
-      report();
-    },
-    onConfirmed: (chunks) => {
-      meter.confirmed(
-        chunks.reduce((sum, c) => sum + c.size, 0),
-        chunks.length,
-      );
-      report();
-    },
-    onRequeued: (_chunkNumber, size) => {
-      meter.unsent(size);
-      report();
-    },
-  };
-}
-
-/** The chunks a CHUNKS_MISSING answer lists; what resume says is missing when it lists none. */
-async function missingAfter(
-  error: UploadApiError,
-  api: UploadApiClient,
-  sessionId: string,
-  totalChunks: number,
-  call: { signal?: AbortSignal },
-): Promise<number[]> {
-  const listed = error.details?.missingChunks;
-  const valid = (n: unknown): n is number =>
-    Number.isInteger(n) && (n as number) >= 0 && (n as number) < totalChunks;
-  if (Array.isArray(listed) && listed.length > 0 && listed.every(valid))
-    return [...new Set(listed)].sort((a, b) => a - b);
-  return (await api.resume(sessionId, call)).missingChunks;
+/** The API client for an upload's options; its retries (and its PUTs') tell `onRetry`. */
+export function apiClient(options: UploadOptions): UploadApiClient {
+  const retry: (RetryOptions & RetryHooks) | undefined = options.onRetry
+    ? { ...options.retry, onRetry: options.onRetry }
+    : options.retry;
+  return new UploadApiClient({
+    apiUrl: options.apiUrl,
+    token: options.token,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(retry ? { retry } : {}),
+  });
 }

@@ -15,6 +15,7 @@ let built: string | undefined;
 /** Builds the CLI as `npm run cli` does, into a temporary directory; call it in `beforeAll`. */
 export async function buildCliForTests(): Promise<void> {
   built ??= await buildCli(join(await mkdtemp(join(tmpdir(), 'upload-cli-')), 'upload-api.mjs'));
+  await defaultCwd();
 }
 
 export interface CliResult {
@@ -29,15 +30,38 @@ export interface CliRun {
   readonly done: Promise<CliResult>;
 }
 
+export interface CliOptions {
+  /** The folder the CLI runs in (relative paths start there); default: a fresh temporary one. */
+  readonly cwd?: string;
+}
+
+let scratch: string | undefined;
+
+/** A temporary folder for runs that name no `cwd`: never the repository. */
+async function defaultCwd(): Promise<string> {
+  scratch ??= await mkdtemp(join(tmpdir(), 'upload-cli-cwd-'));
+  return scratch;
+}
+
 /**
  * Starts the CLI as its own process (the built bundle on Node, as `npm run cli` does), with `env`
- * added. `buildCliForTests()` must have run first.
+ * added, in `options.cwd` (a temporary folder by default). `buildCliForTests()` must have run
+ * first. npm's variables are removed, so the CLI sees the folder it runs in as the caller's.
  */
-export function startCli(args: readonly string[], env: Record<string, string>): CliRun {
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: CliOptions = {},
+): CliRun {
   if (!built) throw new Error('await buildCliForTests() before starting the CLI');
+  const cwd = options.cwd ?? scratch;
+  if (!cwd) throw new Error('await buildCliForTests() (it prepares the default folder)');
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)),
+  );
   const child = spawn(process.execPath, [built, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
+    cwd,
+    env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -51,8 +75,11 @@ export function startCli(args: readonly string[], env: Record<string, string>): 
   return { child, done };
 }
 
-export const runCli = (args: readonly string[], env: Record<string, string>) =>
-  startCli(args, env).done;
+export const runCli = (
+  args: readonly string[],
+  env: Record<string, string>,
+  options: CliOptions = {},
+) => startCli(args, env, options).done;
 
 /** The last non-empty stdout line, parsed as JSON. */
 export function lastJsonLine<T = Record<string, unknown>>(stdout: string): T {
@@ -60,11 +87,39 @@ export function lastJsonLine<T = Record<string, unknown>>(stdout: string): T {
   return JSON.parse(lines.at(-1) ?? 'null') as T;
 }
 
-/** `key=value` pairs of the CLI's stats line on stderr. */
-export function statsOf(stderr: string): Record<string, string> {
-  const line = stderr.split('\n').findLast((l) => l.startsWith('chunksSent='));
-  if (!line) throw new Error(`no stats line in:\n${stderr}`);
-  return Object.fromEntries(line.split(' ').map((pair) => pair.split('=') as [string, string]));
+/** Every stdout line that is a JSON object (`upload --json` prints one per file, then a summary). */
+export function jsonLines<T = Record<string, unknown>>(stdout: string): T[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** What `upload --json` says about one finished file. */
+export interface FileLine {
+  readonly type: 'file';
+  readonly state: 'succeeded' | 'cancelled' | 'timedOut' | 'rejected' | 'errored';
+  readonly path: string;
+  readonly name: string;
+  readonly fileId?: string;
+  readonly sessionId: string | null;
+  readonly size: number;
+  readonly contentType: string;
+  /** The stored object's key (succeeded files). */
+  readonly key?: string;
+  readonly resumed: boolean;
+  readonly chunksSent: number;
+  readonly totalChunks: number;
+  readonly error?: { code?: string; message: string };
+}
+
+/** The per-file lines of `upload --json`, by uploaded name. */
+export function fileLines(stdout: string): Map<string, FileLine> {
+  return new Map(
+    jsonLines<FileLine>(stdout)
+      .filter((line) => line.type === 'file')
+      .map((line) => [line.name, line]),
+  );
 }
 
 /** Writes `size` random bytes to `path`, 8 MiB at a time, and returns their SHA-256 (hex). */
