@@ -21,6 +21,7 @@ import { UploadAuth } from './upload-auth.ts';
 import { UploadCleanup } from './upload-cleanup.ts';
 import { UploadFunction } from './upload-function.ts';
 import { UploadHttpApi } from './upload-http-api.ts';
+import { UploadLive } from './upload-live.ts';
 import { SERVICE_NAME, type UploadAlarms, UploadMonitoring } from './upload-monitoring.ts';
 import { UploadStorage } from './upload-storage.ts';
 
@@ -46,6 +47,10 @@ export class UploadApi extends Construct {
   public readonly userPoolClient: UserPoolClient | undefined;
   /** The $default stage's URL; routes live under `/api/v1`. */
   public readonly apiUrl: string;
+  /** The live-progress WebSocket API, unless `live: false`. */
+  public readonly live: UploadLive | undefined;
+  /** `wss://` URL of the live-progress channel, unless `live: false`. */
+  public readonly liveUrl: string | undefined;
   /** The dashboard and alarms (docs/runbook.md); undefined with `monitoring: false`. */
   public readonly monitoring: UploadMonitoring | undefined;
   public readonly dashboard: Dashboard | undefined;
@@ -126,6 +131,11 @@ export class UploadApi extends Construct {
         true,
       );
     }
+
+    this.live = config.live
+      ? new UploadLive(this, 'Live', { table: this.table, jwt: auth.jwt, functionDefaults: shared })
+      : undefined;
+    this.liveUrl = this.live?.url;
 
     this.monitoring = config.monitoring
       ? new UploadMonitoring(this, 'Monitoring', {

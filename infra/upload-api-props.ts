@@ -59,6 +59,11 @@ export interface UploadApiProps {
    */
   readonly monitoring?: boolean;
   /**
+   * Live progress over a WebSocket API (same JWT trust as the HTTP API), pushed from the table's
+   * stream; its `wss://` URL is `liveUrl`. `false` leaves it out. @default true
+   */
+  readonly live?: boolean;
+  /**
    * SNS topic every alarm notifies, when it goes into ALARM and when it returns to OK. Requires
    * `monitoring`. The topic's owner decides its encryption (a KMS-encrypted topic's key must let
    * `cloudwatch.amazonaws.com` use it) and subscriptions. @default - the alarms notify nobody
@@ -107,6 +112,7 @@ export interface ResolvedUploadApiProps {
   readonly policy: UploadPolicy;
   readonly metricsNamespace: string;
   readonly monitoring: boolean;
+  readonly live: boolean;
   readonly alarmTopic: ITopic | undefined;
   readonly alarmThresholds: UploadAlarmThresholds;
   readonly routeMetrics: boolean;
@@ -162,6 +168,7 @@ export function resolveUploadApiProps(props: UploadApiProps = {}): ResolvedUploa
     policy: { ...defaultPolicy(), ...props.policy },
     metricsNamespace: props.metricsNamespace ?? 'UploadApi',
     monitoring: props.monitoring ?? true,
+    live: props.live ?? true,
     alarmTopic: props.alarmTopic,
     alarmThresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...props.alarmThresholds },
     routeMetrics: props.routeMetrics ?? props.monitoring ?? true,

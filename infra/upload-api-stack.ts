@@ -13,7 +13,7 @@ export class UploadApiStack extends Stack {
   constructor(scope: Construct, id: string, props: UploadApiStackProps = {}) {
     super(scope, id, props);
     this.uploadApi = new UploadApi(this, 'UploadApi', props.uploadApi);
-    const { apiUrl, bucket, table, userPool, userPoolClient, dashboard } = this.uploadApi;
+    const { apiUrl, bucket, table, userPool, userPoolClient, dashboard, liveUrl } = this.uploadApi;
 
     new CfnOutput(this, 'ApiUrl', {
       value: `${apiUrl}api/v1`,
@@ -24,6 +24,12 @@ export class UploadApiStack extends Stack {
     if (userPool && userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
+    }
+    if (liveUrl) {
+      new CfnOutput(this, 'LiveUrl', {
+        value: liveUrl,
+        description: "WebSocket URL of live progress (the SDK's liveUrl, the CLI's --live-url)",
+      });
     }
     if (dashboard) {
       new CfnOutput(this, 'DashboardName', {

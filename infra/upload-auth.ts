@@ -10,12 +10,15 @@ import type { ResolvedUploadApiProps } from './upload-api-props.ts';
  */
 export class UploadAuth extends Construct {
   readonly authorizer: HttpJwtAuthorizer;
+  /** The issuer and audiences the authorizer trusts: the live channel trusts the same. */
+  readonly jwt: { readonly issuer: string; readonly audience: readonly string[] };
   readonly userPool: UserPool | undefined;
   readonly userPoolClient: UserPoolClient | undefined;
 
   constructor(scope: Construct, id: string, props: ResolvedUploadApiProps) {
     super(scope, id);
     if (props.jwt) {
+      this.jwt = props.jwt;
       this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwt.issuer, {
         jwtAudience: [...props.jwt.audience],
       });
@@ -49,6 +52,7 @@ export class UploadAuth extends Construct {
       idTokenValidity: Duration.hours(1),
     });
     const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
+    this.jwt = { issuer, audience: [this.userPoolClient.userPoolClientId] };
     this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, {
       jwtAudience: [this.userPoolClient.userPoolClientId],
     });

@@ -51,6 +51,8 @@ export async function ensureTable(dynamodb: DynamoDBClient, table: string): Prom
       new CreateTableCommand({
         TableName: table,
         BillingMode: 'PAY_PER_REQUEST',
+        // As deployed: the live channel's push (and, deployed, the cleanup) reads the stream.
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
         AttributeDefinitions: [
           { AttributeName: 'PK', AttributeType: 'S' },
           { AttributeName: 'SK', AttributeType: 'S' },

@@ -80,9 +80,11 @@ describe('cdk-nag AwsSolutions', () => {
     }
     const ids = [...new Set(acks.map((a) => a.id.replace(/<[^>]+>/, '<Bucket>')))].sort();
     expect(ids).toEqual([
+      'AwsSolutions-APIG4',
       'AwsSolutions-COG8',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/uploads/*]',
+      'AwsSolutions-IAM5[Resource::arn:<Bucket>:execute-api:<AWS::Region>:<AWS::AccountId>:<UploadApiLiveApiCD7AF7E5>/live/POST/@connections/*]',
       'AwsSolutions-S1',
       'AwsSolutions-SQS3',
     ]);

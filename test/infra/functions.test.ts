@@ -78,14 +78,16 @@ describe('functions', () => {
     template = synth.template;
   });
 
-  it('has one function per route of ROUTES plus the cleanup function', () => {
+  it('has one function per route of ROUTES, the cleanup function and the live functions', () => {
     const fns = synth.stack.uploadApi.functions;
+    const live = Object.values(synth.stack.uploadApi.live?.functions ?? {}).map((f) => f.function);
     expect(Object.keys(fns).sort()).toEqual(ROUTES.map((r) => r.id).sort());
-    template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
+    expect(live).toHaveLength(5);
+    template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1 + live.length);
     const ids = new Set(
-      [...Object.values(fns), synth.stack.uploadApi.cleanupFunction].map(logicalId),
+      [...Object.values(fns), synth.stack.uploadApi.cleanupFunction, ...live].map(logicalId),
     );
-    expect(ids.size).toBe(ROUTES.length + 1);
+    expect(ids.size).toBe(ROUTES.length + 1 + live.length);
   });
 
   it.each(ROUTES)(

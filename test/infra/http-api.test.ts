@@ -23,7 +23,7 @@ describe('HTTP API', () => {
   let template: Template;
 
   beforeAll(() => {
-    synth = synthesize();
+    synth = synthesize({ live: false }); // the WebSocket API: test/infra/live.test.ts
     template = synth.template;
   });
 
@@ -156,8 +156,8 @@ describe('HTTP API', () => {
     });
   });
 
-  it('outputs the API URL, bucket, table, user pool and client ids and the dashboard', () => {
-    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+  it('outputs the API URL, bucket, table, user pool and client ids, the dashboard and live URL', () => {
+    const outputs = synthesize().template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'ApiUrl',
@@ -166,9 +166,11 @@ describe('HTTP API', () => {
         'UserPoolClientId',
         'UserPoolId',
         'DashboardName',
+        'LiveUrl',
       ].sort(),
     );
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('api/v1');
+    expect(JSON.stringify(outputs.LiveUrl?.Value)).toContain('wss://');
   });
 
   describe('with an existing OIDC provider', () => {
