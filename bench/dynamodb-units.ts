@@ -5,9 +5,12 @@
  * byte per two significant digits plus one for numbers, 1 for booleans and null, 3 bytes plus one
  * per element for lists and maps, whose keys count like names); a write costs one unit per KB of
  * the larger of the item's old and new size, two in a transaction; a global secondary index costs
- * its own write, by the size of the index entry, when the write changes a projected attribute.
+ * its own write, by the size of the index entry, when the write changes a projected attribute. A
+ * read costs one unit per 4 KB read (a Query: of all the items it read, together), half for an
+ * eventually consistent read, two in a transaction.
  */
 const KB = 1024;
+const READ_UNIT_BYTES = 4 * KB;
 /** What DynamoDB adds to every index entry (documented for index storage; counted here too). */
 export const INDEX_ENTRY_OVERHEAD = 100;
 
@@ -45,6 +48,19 @@ export function itemSize(item: Record<string, unknown> | undefined): number {
 export function writeUnits(oldSize: number, newSize: number, transactional: boolean): number {
   const units = Math.max(1, Math.ceil(Math.max(oldSize, newSize) / KB));
   return transactional ? 2 * units : units;
+}
+
+/**
+ * Units of one read of `bytes` (an item, or everything a Query read): at least one unit, per
+ * started 4 KB; half for an eventually consistent read, double in a transaction.
+ */
+export function readUnits(
+  bytes: number,
+  options: { readonly consistent: boolean; readonly transactional?: boolean },
+): number {
+  const units = Math.max(1, Math.ceil(bytes / READ_UNIT_BYTES));
+  if (options.transactional) return 2 * units;
+  return options.consistent ? units : units / 2;
 }
 
 /** The index entry of an item: the table's and the index's keys and the projected attributes. */

@@ -1,11 +1,16 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { buildCli } from '../client/cli/build.ts';
 import { issueToken } from '../local/auth.ts';
 import { startLocalStack } from '../local/local-stack.ts';
+import { createDocumentClient } from '../src/adapters/aws-clients.ts';
+import { type ChunkSizeMeasurement, measureCosts, RequestRecords } from './cost/measure.ts';
+import { meterLedger, meterS3 } from './cost/meters.ts';
+import { readPrices } from './cost/prices.ts';
+import { type CostReport, costMarkdown, costReport } from './cost/report.ts';
 import { emulatorVersion, useEmbeddedEmulator } from './emulated-env.ts';
 import { addCounts, apiRouteOf, callCounts } from './upload/api-routes.ts';
 import { bestEffort, RetryLog } from './upload/attempts.ts';
@@ -52,6 +57,8 @@ const RSS_TIMEOUT_MS = (RSS_BUDGET_S + 60) * 1000;
 const LATENCY_SESSIONS = S.latencySessions;
 const LATENCY_WARMUP = 5;
 const LATENCY_FILE_SIZE = 1024;
+const COST_FILE_SIZE = S.costFileMiB * MIB;
+const COST_TOTAL_BYTES = S.costTotalGiB * 1024 * MIB;
 
 /** The added latency the ratio goal of the issue "fast at real-world latency" is judged at. */
 const FAR_LATENCY_MS = 120;
@@ -519,12 +526,22 @@ function retriesSection(
 async function main(settings: BenchSettings): Promise<void> {
   const began = performance.now();
   const { bucket } = useEmbeddedEmulator('uploads-bench');
+  // The deployed defaults, so that the cost model measures the log lines Lambda would ship; the
+  // server captures and measures them instead of printing them (logFormat 'none').
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   const region = process.env.AWS_REGION as string;
   const emulators = await emulatorVersion();
   const retries = new RetryLog();
+  const requests = new RequestRecords();
 
   note('starting the emulators and the local API (port 0)');
-  const stack = await startLocalStack({ port: 0, log: (line) => note(`emulator: ${line}`) });
+  const stack = await startLocalStack({
+    port: 0,
+    log: (line) => note(`emulator: ${line}`),
+    logFormat: 'none',
+    onRequest: requests.add,
+  });
   const dir = await mkdtemp(join(tmpdir(), 'upload-bench-'));
   try {
     note(`API ${stack.apiUrl}, S3 ${stack.storage.s3Endpoint}, files in ${dir}`);
@@ -605,6 +622,7 @@ async function main(settings: BenchSettings): Promise<void> {
             String(PART_SIZE),
             '--concurrency',
             String(CONCURRENCY),
+            '--json', // the file's record on stdout
           ]);
           if (cli.exitCode === 0 || cli.timedOut || attempts >= settings.runAttempts) break;
           retries.record(
@@ -653,20 +671,69 @@ async function main(settings: BenchSettings): Promise<void> {
     } else {
       note('latency section skipped (--latency-sessions 0)');
     }
+    // 6: the cost model: what an upload uses per chunk, and what a volume costs.
+    let cost: { report: CostReport; measurements: ChunkSizeMeasurement[] } | undefined;
+    if (COST_FILE_SIZE > 0) {
+      const costFile = join(dir, `cost-${S.costFileMiB}MiB.bin`);
+      note(`cost model: writing ${S.costFileMiB} MiB of random bytes`);
+      await writeRandomFile(costFile, COST_FILE_SIZE);
+      const { awsClients } = await import('../functions/commons/dependencies.ts');
+      const { resolveUploadApiProps } = await import('../infra/upload-api-props.ts');
+      const reader = createDocumentClient({ region, endpoint: stack.storage.dynamodbEndpoint });
+      const meters = {
+        requests,
+        s3: meterS3([awsClients.s3, awsClients.s3Assembly]),
+        ledger: meterLedger(awsClients.documents, reader),
+      };
+      try {
+        const measurements = await measureCosts(
+          { ...base, file: costFile, fileSize: COST_FILE_SIZE },
+          meters,
+          {
+            chunkSizes: S.costChunksMiB.map((mib) => mib * MIB),
+            runAttempts: settings.runAttempts,
+            retries,
+          },
+        );
+        const report = costReport({
+          measurements,
+          prices: await readPrices(),
+          totalBytes: COST_TOTAL_BYTES,
+          memoryMB: resolveUploadApiProps().memorySize,
+        });
+        cost = { report, measurements };
+      } finally {
+        reader.destroy();
+        await rm(costFile, { force: true });
+      }
+    } else {
+      note('cost model skipped (--cost-file-mib 0)');
+    }
     const retried = retriesSection(retries, runs, cliCalls);
 
     const durationS = round((performance.now() - began) / 1000, 1);
     const intro = [
-      `Node ${process.version}, ${cpus().length} CPUs, ${round(totalmem() / 1024 ** 3, 0)} GiB RAM; ` +
+      `Node ${process.version}, ${cpus().length} CPUs, ${round(totalmem() / 1024 ** 3, 0)} GiB RAM, load average ${loadavg()[0]?.toFixed(1)} (shared machine); ` +
         `${emulators} (embedded emulators); the API server in this process on ${stack.apiUrl}.`,
       'MB = MiB = 1,048,576 bytes.',
     ];
+    const costSection: Section | undefined = cost
+      ? {
+          heading: `6. Cost model: ${cost.report.tables[1].header[0]?.replace(/^USD for /, '')}`,
+          detail: cost.report.detail,
+          header: cost.report.tables[0].header,
+          rows: cost.report.tables[0].rows,
+          more: [cost.report.tables[1], cost.report.tables[2]],
+          lines: cost.report.lines,
+        }
+      : undefined;
     const sections = [
       throughput.section,
       calls.section,
       ...(rss ? [rss.section] : []),
       ...(latency ? [latency.section] : []),
       retried.section,
+      ...(costSection ? [costSection] : []),
     ];
     console.log(intro.join('\n'));
     for (const section of sections) console.log(`\n${sectionText(section)}`);
@@ -680,7 +747,7 @@ async function main(settings: BenchSettings): Promise<void> {
           : '.'),
       'The SDK records each stored chunk with the API (a call per chunk, or batches sent in the background where the SDK batches records): section 2 counts which routes it used at each latency.',
       'Transient emulator failures are retried and listed in section 5 (a run that fails is timed again from the start); a non-transient failure ends the benchmark.',
-      'Handler logs are at ERROR level (POWERTOOLS_LOG_LEVEL) so that stdout carries only results.',
+      'Handlers log at the deployed level (INFO, metrics on); the local server captures what they print (to measure it for the cost model) instead of printing it, so that stdout carries only results.',
       'peakRssMB is the sum of the VmHWM of every process of the CLI tree (the CLI runs as `npm run cli` runs it: one Node process on the CLI built into one JavaScript file); uploaderPeakRssMB is the CLI process alone.',
       'LocalStack verifies signatures and checksums like S3 but keeps objects on local disk and in memory: these are emulator numbers, for comparing the two clients, not S3 numbers.',
     ];
@@ -749,6 +816,15 @@ async function main(settings: BenchSettings): Promise<void> {
         chunks: l.chunks,
       })),
       cliApiCallsPerChunk: cliCalls?.perChunk,
+      costUsd: cost
+        ? Object.fromEntries(
+            cost.report.rows.map((r) => [
+              `${r.chunkMiB}MiB`,
+              { sdk: round(r.sdk.usd.total, 4), libStorage: round(r.libStorage.usd.total, 4) },
+            ]),
+          )
+        : undefined,
+      costVolumeGiB: cost ? S.costTotalGiB : undefined,
       retries: retried.totals,
       goals: {
         ratio: throughput.pass.ratio,
@@ -818,6 +894,14 @@ async function main(settings: BenchSettings): Promise<void> {
           }
         : undefined,
       retries: { ...retried.totals, steps: retries.retries },
+      cost: cost
+        ? {
+            totalBytes: COST_TOTAL_BYTES,
+            measurements: cost.measurements,
+            volume: cost.report.rows,
+            notes: cost.report.lines,
+          }
+        : undefined,
       notes,
       durationS,
     };
@@ -858,6 +942,11 @@ async function main(settings: BenchSettings): Promise<void> {
             `| CLI peak RSS, ${rss.summary.fileMB} MiB file (whole tree / CLI process) | ${finalLine.peakRssMB} / ${finalLine.uploaderPeakRssMB} MB | <= ${GOALS.peakRssFormula} = ${GOALS.peakRssMB} MB | ${verdict(rss.summary.pass)} / ${verdict(rss.summary.uploaderPass)} |`,
           ]
         : []),
+      ...(cost
+        ? [
+            `| cost of ${cost.report.tables[1].header[0]?.replace(/^USD for /, '')}, SDK / lib-storage, by chunk size (USD, storage not included) | ${cost.report.rows.map((r) => `${r.chunkMiB} MiB: ${round(r.sdk.usd.total, 2)} / ${round(r.libStorage.usd.total, 2)}`).join('; ')} | report | |`,
+          ]
+        : []),
       `| retries (runs / API answers / PUTs / S3 / latency calls / CLI) | ${Object.values(retried.totals).join(' / ')} | report | |`,
       '',
       ...sections.flatMap((section) => [sectionMarkdown(section), '']),
@@ -867,10 +956,17 @@ async function main(settings: BenchSettings): Promise<void> {
       '',
     ].join('\n');
     await writeFile(join(RESULTS, 'upload.md'), markdown);
+    if (cost)
+      await writeFile(
+        join(RESULTS, 'cost.md'),
+        costMarkdown(cost.report, json.measuredAt, intro.join(' ')),
+      );
 
     console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
     const shown = relative(ROOT, RESULTS) || '.';
-    console.log(`\nWrote ${shown}/upload.json and ${shown}/upload.md`);
+    console.log(
+      `\nWrote ${shown}/upload.json and ${shown}/upload.md${cost ? ` and ${shown}/cost.md` : ''}`,
+    );
     console.log(JSON.stringify(finalLine));
   } finally {
     await rm(dir, { recursive: true, force: true });

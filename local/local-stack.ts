@@ -3,10 +3,12 @@ import { createS3Client } from '../src/adapters/aws-clients.ts';
 import { serviceEndpoints } from '../src/config.ts';
 import { ensureBucket, ensureTable } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulator.ts';
-import { type ApiServer, startApiServer } from './server.ts';
+import { type ApiServer, type ApiServerOptions, startApiServer } from './server.ts';
 
 export interface LocalStack {
   readonly apiUrl: string;
+  /** `ws://` URL of live progress. */
+  readonly liveUrl: string | undefined;
   /** Where S3 and DynamoDB answer, and what runs S3 ('configured' when the endpoint was given). */
   readonly storage: Omit<Emulators, 'stop'>;
   stop(): Promise<void>;
@@ -17,12 +19,14 @@ export interface LocalStack {
  * configured), the bucket and table, and the API server. Everything it needs is read from and
  * written to process.env, as Lambda would see it.
  */
-export async function startLocalStack(options: {
-  port: number;
-  log?: (line: string) => void;
-  /** Falls back to moto for S3 when LocalStack cannot run (never under CI). */
-  allowMotoS3?: boolean;
-}): Promise<LocalStack> {
+export async function startLocalStack(
+  options: {
+    port: number;
+    log?: (line: string) => void;
+    /** Falls back to moto for S3 when LocalStack cannot run (never under CI). */
+    allowMotoS3?: boolean;
+  } & Pick<ApiServerOptions, 'logFormat' | 'onRequest' | 'print'>,
+): Promise<LocalStack> {
   const env = process.env;
   env.UPLOADS_TABLE ??= 'uploads-local';
   env.UPLOADS_BUCKET ??= 'uploads-local';
@@ -46,7 +50,12 @@ export async function startLocalStack(options: {
       new DynamoDBClient({ region: env.AWS_REGION, endpoint: endpoints.dynamodb }),
       env.UPLOADS_TABLE,
     );
-    server = await startApiServer({ port: options.port });
+    server = await startApiServer({
+      port: options.port,
+      ...(options.logFormat ? { logFormat: options.logFormat } : {}),
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+      ...(options.print ? { print: options.print } : {}),
+    });
   } catch (error) {
     await emulators.stop();
     throw error;
@@ -54,6 +63,7 @@ export async function startLocalStack(options: {
   const api = server;
   return {
     apiUrl: api.url,
+    liveUrl: api.liveUrl,
     storage: emulators,
     stop: async () => {
       await api.close();

@@ -1,13 +1,23 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { UploadError } from '../src/domain/errors.ts';
 import { errorResponse, type HttpResponse } from '../src/http/error-response.ts';
 import { buildOpenApiDocument } from '../src/http/openapi.ts';
-import { matchRoute, ROUTES } from '../src/http/routes.ts';
+import { API_BASE_PATH, matchRoute, ROUTES } from '../src/http/routes.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { verifyBearer } from './auth.ts';
+import { type Invocation, installCapture, newInvocation, runInvocation } from './handler-output.ts';
+import { LIVE_PATH, type LiveServer, startLiveProgress } from './live-server.ts';
+import {
+  errorOf,
+  formatRequestLine,
+  type HandlerOutput,
+  type LogFormat,
+  type RequestRecord,
+  splitHandlerOutput,
+} from './request-log.ts';
 
 type Handler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -24,7 +34,46 @@ const CORS_PREFLIGHT = {
 
 export interface ApiServer {
   readonly url: string;
+  /** `ws://` URL of live progress, unless started with `live: false`. */
+  readonly liveUrl: string | undefined;
   close(): Promise<void>;
+}
+
+export interface ApiServerOptions {
+  readonly port: number;
+  readonly host?: string;
+  /**
+   * How requests are logged. `json` (the default): the handlers print their Powertools JSON lines
+   * as they do in Lambda. `pretty`: what the handlers print is captured, and the server prints one
+   * readable line per request instead (plus metrics lines, when Powertools emits any). `none`:
+   * captured, nothing printed. See handler-output.ts and request-log.ts.
+   */
+  readonly logFormat?: LogFormat;
+  /** Called once per answered request, after the answer is sent (benchmarks count with it). */
+  readonly onRequest?: (record: RequestRecord) => void;
+  /** Where `pretty` lines go (default: stdout). */
+  readonly print?: (line: string) => void;
+  /**
+   * Live progress on `ws://<host>:<port>/api/v1/live` (local/live-server.ts), fed by the
+   * table's stream as the deployed push function is. @default true
+   */
+  readonly live?: boolean;
+}
+
+/** When a request arrived: wall clock for the log line, monotonic for its duration. */
+interface Began {
+  readonly at: Date;
+  readonly ms: number;
+}
+
+/** What the server learnt about one request while serving it. */
+interface Seen {
+  route: string;
+  routeId?: string;
+  sessionId?: string;
+  invocation?: Invocation;
+  handlerMs?: number;
+  failure?: unknown;
 }
 
 /**
@@ -32,49 +81,132 @@ export interface ApiServer {
  * very handler module Lambda runs, after the bearer token is checked as the JWT authorizer would.
  * Handler modules read their config at import, so set the environment before calling this.
  */
-export async function startApiServer(options: { port: number; host?: string }): Promise<ApiServer> {
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const handlers = new Map<string, Handler>();
   for (const route of ROUTES) {
     const module = (await import(`../functions/${route.handler}.ts`)) as { handler: Handler };
     handlers.set(route.id, module.handler);
   }
   const host = options.host ?? '127.0.0.1';
+  const format = options.logFormat ?? 'json';
+  const print = options.print ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const stopCapture = format === 'json' ? () => undefined : installCapture();
+  const report = (request: IncomingMessage, seen: Seen, result: HttpResponse, began: Began) => {
+    if (format === 'json' && !options.onRequest) return; // as in Lambda: the handlers' lines only
+    const captured =
+      format === 'json' || !seen.invocation
+        ? undefined
+        : splitHandlerOutput(seen.invocation.output);
+    const record = requestRecord(request, seen, result, began, captured);
+    if (format === 'pretty') printPretty(print, record, captured);
+    options.onRequest?.(record);
+  };
   const server = createServer((request, response) => {
-    serve(request, response, handlers).catch((error: unknown) => {
-      send(response, errorResponse(error));
-    });
+    const began = { at: new Date(), ms: performance.now() };
+    const seen: Seen = { route: '?' };
+    serve(request, handlers, seen, format !== 'json')
+      .catch((error: unknown) => {
+        seen.failure = error;
+        return errorResponse(error);
+      })
+      .then((result) => {
+        send(response, result);
+        report(request, seen, result, began);
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`request log failed: ${String(error)}\n`);
+      });
   });
   server.on('clientError', answerUnparsable);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => resolve());
+    });
+  } catch (error) {
+    stopCapture();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
+  const live = options.live === false ? undefined : await startLive(server, print);
   return {
     url: `http://${host}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
+    liveUrl: live ? `ws://${host}:${port}${LIVE_PATH}` : undefined,
+    close: async () => {
+      await live?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          stopCapture();
+          resolve();
+        });
         server.closeAllConnections();
-      }),
+      });
+    },
   };
+}
+
+/** The same dependencies the handlers use (config is read once, from the same environment). */
+async function startLive(server: Server, print: (line: string) => void): Promise<LiveServer> {
+  const { config, deps } = await import('../functions/commons/dependencies.ts');
+  return startLiveProgress(server, {
+    upload: deps,
+    table: config.tableName,
+    region: config.region,
+    endpoint: config.endpoints.dynamodb,
+    log: print,
+  });
+}
+
+function requestRecord(
+  request: IncomingMessage,
+  seen: Seen,
+  result: HttpResponse,
+  began: Began,
+  captured: HandlerOutput | undefined,
+): RequestRecord {
+  const access = seen.failure !== undefined ? { error: seen.failure } : captured?.access;
+  const error = errorOf(result.statusCode, result.body, access);
+  return {
+    startedAt: began.at,
+    method: request.method ?? 'GET',
+    ...(seen.routeId ? { routeId: seen.routeId } : {}),
+    route: seen.route,
+    status: result.statusCode,
+    durationMs: performance.now() - began.ms,
+    ...(seen.handlerMs !== undefined ? { handlerMs: seen.handlerMs } : {}),
+    ...(seen.sessionId ? { sessionId: seen.sessionId } : {}),
+    ...(error ? { error } : {}),
+    ...(seen.invocation && captured ? { logBytes: seen.invocation.bytes } : {}),
+  };
+}
+
+/** The request's line, then anything else the handler printed that a developer should see. */
+function printPretty(
+  print: (line: string) => void,
+  record: RequestRecord,
+  output: HandlerOutput | undefined,
+): void {
+  print(formatRequestLine(record));
+  if (!output) return;
+  for (const line of [...output.other, ...output.text]) print(`    ${line}`);
+  for (const line of output.metrics) print(line);
 }
 
 async function serve(
   request: IncomingMessage,
-  response: ServerResponse,
   handlers: Map<string, Handler>,
-) {
+  seen: Seen,
+  capture: boolean,
+): Promise<HttpResponse> {
   const url = requestUrl(request);
-  if (!url) return send(response, json(400, { message: 'Bad Request' }));
+  if (!url) return json(400, { message: 'Bad Request' });
+  seen.route = url.pathname;
   const method = request.method ?? 'GET';
-  if (method === 'OPTIONS')
-    return send(response, { statusCode: 204, headers: CORS_PREFLIGHT, body: '' });
+  if (method === 'OPTIONS') return { statusCode: 204, headers: CORS_PREFLIGHT, body: '' };
   if (method === 'GET' && url.pathname === '/openapi.json') {
-    return send(response, json(200, buildOpenApiDocument(`${url.protocol}//${url.host}`)));
+    return json(200, buildOpenApiDocument(`${url.protocol}//${url.host}`));
   }
-  if (method === 'GET' && url.pathname === '/health')
-    return send(response, json(200, { ok: true }));
+  if (method === 'GET' && url.pathname === '/health') return json(200, { ok: true });
 
   let match: ReturnType<typeof matchRoute>;
   try {
@@ -82,7 +214,10 @@ async function serve(
   } catch {
     match = undefined; // a path segment that is not valid percent-encoding
   }
-  if (!match) return send(response, json(404, { message: 'Not Found' }));
+  if (!match) return json(404, { message: 'Not Found' });
+  seen.routeId = match.route.id;
+  seen.route = match.route.path.slice(API_BASE_PATH.length) || '/';
+  if (match.pathParameters.id !== undefined) seen.sessionId = match.pathParameters.id;
 
   const body = await readBody(request);
   if (body === undefined) {
@@ -90,14 +225,10 @@ async function serve(
     const tooLarge = errorResponse(
       new UploadError('VALIDATION_ERROR', 'Request body is too large'),
     );
-    return send(response, { ...tooLarge, headers: { ...tooLarge.headers, connection: 'close' } });
+    return { ...tooLarge, headers: { ...tooLarge.headers, connection: 'close' } };
   }
   const claims = await verifyBearer(request.headers.authorization);
-  if (!claims)
-    return send(
-      response,
-      errorResponse(new UploadError('UNAUTHORIZED', 'Missing or invalid token')),
-    );
+  if (!claims) return errorResponse(new UploadError('UNAUTHORIZED', 'Missing or invalid token'));
 
   const event = toApiGatewayEvent({
     request,
@@ -108,7 +239,14 @@ async function serve(
     claims,
   });
   const handler = handlers.get(match.route.id) as Handler;
-  send(response, await handler(event, lambdaContext(match.route.id)));
+  const invocation = newInvocation(match.route.id, capture);
+  seen.invocation = invocation;
+  const started = performance.now();
+  try {
+    return await runInvocation(invocation, () => handler(event, lambdaContext(match.route.id)));
+  } finally {
+    seen.handlerMs = performance.now() - started;
+  }
 }
 
 const UNPARSABLE: Record<string, [number, string]> = {

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { issueToken } from './auth.ts';
 import { PrerequisiteError } from './emulator.ts';
 import { startLocalStack } from './local-stack.ts';
+import { type LogOptions, readLogOptions } from './request-log.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 
@@ -9,6 +10,15 @@ function fail(message: string): never {
   console.error(`error: ${message}`);
   process.exit(1);
 }
+
+let logs: LogOptions;
+try {
+  logs = readLogOptions(process.argv.slice(2), process.env);
+} catch (error) {
+  fail((error as Error).message);
+}
+// Read by Powertools when the handler modules are imported: metrics lines only when asked for.
+process.env.POWERTOOLS_METRICS_DISABLED = logs.metrics ? 'false' : 'true';
 
 async function assertPortFree(p: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -28,6 +38,7 @@ try {
     port,
     log: (line) => console.log(`[emulator] ${line}`),
     allowMotoS3: true,
+    logFormat: logs.format,
   });
   const token = await issueToken('local-user');
   const { storage } = stack;
@@ -36,6 +47,7 @@ try {
 Upload API running at ${stack.apiUrl}
 Storage:              S3 ${storage.s3Engine} at ${storage.s3Endpoint}, DynamoDB at ${storage.dynamodbEndpoint} (in memory: lost on exit)
 OpenAPI document:     ${stack.apiUrl}/openapi.json
+Live progress:        ${stack.liveUrl ?? 'off'} (WebSocket: subscribe to a session id)
 
 Token for user "local-user" (npm run -s token -- <userId> makes others):
 ${token}
@@ -45,6 +57,7 @@ curl -s -X POST ${stack.apiUrl}/api/v1/uploads/initiate \\
   -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\
   -d '{"fileName":"hello.txt","fileSize":12,"checksum":"NONE"}'
 
+Request log: ${logs.format === 'pretty' ? "one line per request (--log-format json: the handlers' JSON lines, as in Lambda)" : "the handlers' JSON lines, as in Lambda (--log-format pretty: one line per request)"}; metrics ${logs.metrics ? 'on' : 'off (--metrics: Powertools metrics lines too)'}.
 Ctrl-C stops the API and the emulators.`);
   const shutdown = async (signal: string) => {
     console.log(`\n${signal}: shutting down`);

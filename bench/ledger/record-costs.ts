@@ -1,13 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoSessionLedger } from '../../src/adapters/dynamo-session-ledger.ts';
-import { keys, USER_INDEX_ATTRIBUTES } from '../../src/adapters/session-item.ts';
+import { keys } from '../../src/adapters/session-item.ts';
 import type { ChunkEntry } from '../../src/domain/ports.ts';
 import type { UploadSession } from '../../src/domain/session.ts';
-import { indexWriteUnits, itemSize, writeUnits } from '../dynamodb-units.ts';
+import { itemSize } from '../dynamodb-units.ts';
 import { aSession, entryOf, range, retried, round } from './support.ts';
-
-const INDEX_KEYS = ['PK', 'SK', 'GSI1PK', 'GSI1SK'];
+import { ledgerWriteCharge } from './write-charge.ts';
 
 interface Ledger {
   readonly ledger: DynamoSessionLedger;
@@ -91,8 +90,9 @@ export async function measureUnits(
     for (const key of [sessionKey, ...pages.map((p) => keys.chunkPage(session.id, p))]) {
       const before = items.get(key.SK);
       const after = await read(key);
-      table_ += writeUnits(itemSize(before), itemSize(after), true);
-      index += indexWriteUnits(before, after, INDEX_KEYS, USER_INDEX_ATTRIBUTES);
+      const charge = ledgerWriteCharge(before, after, true);
+      table_ += charge.table;
+      index += charge.index;
       largest = Math.max(largest, itemSize(after));
       items.set(key.SK, after);
     }

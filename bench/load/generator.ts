@@ -30,6 +30,8 @@ export interface LoadOptions {
   readonly cancelRate?: number;
   readonly lostRecordRate?: number;
   readonly progressRate?: number;
+  /** Delete each verified file afterwards (DELETE /uploads/{id}/file): storage stays small. */
+  readonly deleteFiles?: boolean;
   /** Stops the run early (reported as stoppedBy 'signal'). */
   readonly signal?: AbortSignal;
   readonly onSession?: (report: SessionReport) => void;
@@ -54,6 +56,8 @@ export interface LoadResult {
   readonly settings: Omit<Required<LoadOptions>, 'token' | 'signal' | 'onSession'>;
   readonly routes: readonly RouteSummary[];
   readonly totals: LoadTotals;
+  /** Latency of every answered API request together (storage requests left out). */
+  readonly apiLatency: ReturnType<RouteStats['combined']>;
   readonly outcomes: Readonly<Record<SessionOutcome, number>>;
   readonly sessions: readonly SessionReport[];
   /** Completed sessions whose downloaded bytes differ from the uploaded ones. */
@@ -74,6 +78,7 @@ export const ROUTE_ORDER: readonly RouteKey[] = [
   'storageGet',
   'cancel',
   'getUpload',
+  'deleteFile',
 ];
 export const STORAGE_ROUTES: ReadonlySet<RouteKey> = new Set(['storagePut', 'storageGet']);
 
@@ -112,6 +117,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     cancelRate: options.cancelRate ?? 0.1,
     lostRecordRate: options.lostRecordRate ?? 0.15,
     progressRate: options.progressRate ?? 0.3,
+    deleteFiles: options.deleteFiles ?? false,
   };
   const planOptions: PlanOptions = settings;
 
@@ -137,7 +143,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     while (!stop.signal.aborted && next < settings.sessions) {
       const plan = planSession(planOptions, next++);
       const token = await options.token(plan.user);
-      const report = await runSession(ctx, plan, token);
+      const report = await runSession(ctx, plan, token, { deleteFiles: settings.deleteFiles });
       reports[plan.index] = report;
       options.onSession?.(report);
     }
@@ -168,6 +174,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     settings,
     routes,
     totals: totalsOf(routes, durationMs, ctx.bytes),
+    apiLatency: stats.combined(stats.seen().filter((r) => !STORAGE_ROUTES.has(r))),
     outcomes: countOutcomes(reports),
     sessions: reports,
     mismatches: reports.filter((r) => r.outcome === 'mismatch'),

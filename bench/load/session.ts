@@ -65,14 +65,20 @@ export function pendingReport(plan: SessionPlan): SessionReport {
   };
 }
 
+export interface SessionOptions {
+  /** Delete each verified file (DELETE /uploads/{id}/file), so that storage does not fill up. */
+  readonly deleteFiles?: boolean;
+}
+
 export async function runSession(
   ctx: RequestContext,
   plan: SessionPlan,
   token: string,
+  options: SessionOptions = {},
 ): Promise<SessionReport> {
   const report = pendingReport(plan);
   try {
-    await drive(ctx, plan, token, report);
+    await drive(ctx, plan, token, report, options);
   } catch (error) {
     if (error instanceof RunStopped) report.outcome = 'aborted';
     else {
@@ -91,6 +97,7 @@ async function drive(
   plan: SessionPlan,
   token: string,
   report: SessionReport,
+  options: SessionOptions,
 ): Promise<void> {
   const api = (
     route: string,
@@ -189,6 +196,10 @@ async function drive(
   report.expectedSha256 = fileHash.digest('hex');
   report.actualSha256 = got.sha256;
   report.outcome = got.sha256 === report.expectedSha256 ? 'verified' : 'mismatch';
+  if (options.deleteFiles && report.outcome === 'verified') {
+    const { data: deleted } = await api('deleteFile', 'DELETE', `${base}/file`);
+    check(deleted.status === 'deleted', `status ${deleted.status} after deleting the file`);
+  }
 }
 
 const range = (from: number, to: number) =>

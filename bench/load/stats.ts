@@ -68,6 +68,30 @@ export class RouteStats {
     else samples.errors.set(outcome.key, (samples.errors.get(outcome.key) ?? 0) + 1);
   }
 
+  /** Latency over the answered requests of several routes together (e.g. every API route). */
+  combined(routes: readonly RouteKey[]): {
+    readonly answered: number;
+    readonly errors: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+  } {
+    const samples = routes.flatMap((r) => this.routes.get(r) ?? []);
+    const sorted = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
+    return {
+      answered: sorted.length,
+      errors: samples.reduce((n, s) => n + [...s.errors.values()].reduce((a, b) => a + b, 0), 0),
+      p50Ms: nearestRank(sorted, 50),
+      p99Ms: nearestRank(sorted, 99),
+      maxMs: sorted.length ? (sorted[sorted.length - 1] as number) : Number.NaN,
+    };
+  }
+
+  /** Every route seen so far. */
+  seen(): RouteKey[] {
+    return [...this.routes.keys()];
+  }
+
   /** One summary per route seen, in the order given first, then the others in first-seen order. */
   summarize(durationMs: number, order: readonly RouteKey[] = []): RouteSummary[] {
     const seen = [...this.routes.keys()];

@@ -39,7 +39,10 @@ export interface CliRssResult {
   /** Sum of every process's VmHWM: an upper bound of the tree's peak. */
   readonly treeHwmSumKiB: number;
   readonly processes: readonly ProcessPeak[];
-  /** The uploaded file's record (the CLI's last stdout line), when it succeeded. */
+  /**
+   * The uploaded file's record, when it succeeded: the last stdout line that is a JSON object
+   * with `key` and `size` (with `--json` the CLI prints one per file, then a summary line).
+   */
   readonly record: { key: string; size: number } | undefined;
   readonly stats: string | undefined;
   readonly stderrTail: string;
@@ -178,12 +181,19 @@ export async function measureCliRss(setup: CliRssSetup): Promise<CliRssResult> {
   const seconds = (performance.now() - started) / 1000;
 
   let record: CliRssResult['record'];
-  try {
-    const parsed = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
-    if (typeof parsed.key === 'string' && typeof parsed.size === 'number')
-      record = { key: parsed.key, size: parsed.size };
-  } catch {
-    record = undefined;
+  let counts: string | undefined;
+  for (const line of stdout.trim().split('\n').reverse()) {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (typeof parsed.key !== 'string' || typeof parsed.size !== 'number') continue;
+    record = { key: parsed.key, size: parsed.size };
+    if (typeof parsed.chunksSent === 'number' && typeof parsed.totalChunks === 'number')
+      counts = `chunksSent=${parsed.chunksSent} totalChunks=${parsed.totalChunks} resumed=${parsed.resumed === true}`;
+    break;
   }
   const processes = [...peaks.values()];
   return {
@@ -195,7 +205,7 @@ export async function measureCliRss(setup: CliRssSetup): Promise<CliRssResult> {
     treeHwmSumKiB: processes.reduce((sum, p) => sum + p.hwmKiB, 0),
     processes,
     record,
-    stats: stderr.split('\n').findLast((line) => line.startsWith('chunksSent=')),
+    stats: stderr.split('\n').findLast((line) => line.startsWith('chunksSent=')) ?? counts,
     stderrTail: stderr.trim().split('\n').slice(-5).join('\n'),
   };
 }

@@ -26,6 +26,12 @@ export interface BenchSettings {
   readonly cliBudgetS: number;
   /** One-chunk sessions of the route-latency section; 0 skips it. */
   readonly latencySessions: number;
+  /** The file each chunk size of the cost model uploads (MiB); 0 skips the cost model. */
+  readonly costFileMiB: number;
+  /** Chunk sizes the cost model measures (MiB). */
+  readonly costChunksMiB: readonly number[];
+  /** The volume the cost model prices (GiB; 1024 = 1 TiB). */
+  readonly costTotalGiB: number;
   /** Where upload.json and upload.md go (relative to the repository root, or absolute). */
   readonly resultsDir: string;
 }
@@ -42,6 +48,9 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   cliFallbackMiB: 512,
   cliBudgetS: 300,
   latencySessions: 200,
+  costFileMiB: 1024,
+  costChunksMiB: [5, 16, 64],
+  costTotalGiB: 1024,
   resultsDir: 'bench/results',
 };
 
@@ -60,6 +69,9 @@ export const SETTING_NAMES: Readonly<Record<Key, { flag: string; env: string }>>
   cliFallbackMiB: { flag: 'cli-fallback-mib', env: 'BENCH_CLI_FALLBACK_MIB' },
   cliBudgetS: { flag: 'cli-budget-s', env: 'BENCH_CLI_BUDGET_S' },
   latencySessions: { flag: 'latency-sessions', env: 'BENCH_LATENCY_SESSIONS' },
+  costFileMiB: { flag: 'cost-file-mib', env: 'BENCH_COST_FILE_MIB' },
+  costChunksMiB: { flag: 'cost-chunks-mib', env: 'BENCH_COST_CHUNKS_MIB' },
+  costTotalGiB: { flag: 'cost-total-gib', env: 'BENCH_COST_TOTAL_GIB' },
   resultsDir: { flag: 'results-dir', env: 'BENCH_RESULTS_DIR' },
 };
 
@@ -72,15 +84,17 @@ function integer(raw: string, name: string, min: number, max: number): number {
   return value;
 }
 
-function latencies(raw: string, name: string): number[] {
+function integers(raw: string, name: string, min: number, max: number, what: string): number[] {
   const values = raw
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '')
-    .map((part) => integer(part, name, 0, 10_000));
-  if (values.length === 0) throw new Error(`${name} must list at least one latency in ms`);
+    .map((part) => integer(part, name, min, max));
+  if (values.length === 0) throw new Error(`${name} must list at least one ${what}`);
   return [...new Set(values)].sort((a, b) => a - b);
 }
+
+const latencies = (raw: string, name: string) => integers(raw, name, 0, 10_000, 'latency in ms');
 
 function flag(raw: string, name: string): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -112,6 +126,7 @@ export function readSettings(
     return r ? integer(r.value, r.name, min, max) : (DEFAULT_SETTINGS[key] as number);
   };
   const latency = raw('latenciesMs');
+  const costChunks = raw('costChunksMiB');
   const results = raw('resultsDir');
   const delayed = raw('libStorageDelayed');
   const settings: BenchSettings = {
@@ -128,6 +143,11 @@ export function readSettings(
     cliFallbackMiB: int('cliFallbackMiB', 1, 64 * 1024),
     cliBudgetS: int('cliBudgetS', 1, 24 * 3600),
     latencySessions: int('latencySessions', 0, 100_000),
+    costFileMiB: int('costFileMiB', 0, 64 * 1024),
+    costChunksMiB: costChunks
+      ? integers(costChunks.value, costChunks.name, S3_MIN_PART_MIB, 5 * 1024, 'chunk size in MiB')
+      : DEFAULT_SETTINGS.costChunksMiB,
+    costTotalGiB: int('costTotalGiB', 1, 1024 * 1024),
     resultsDir: results ? results.value : DEFAULT_SETTINGS.resultsDir,
   };
   if (settings.fileMiB <= settings.partMiB)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileBytes, planSession } from '../../bench/load/content.ts';
 import {
@@ -9,6 +9,7 @@ import {
   ROUTE_ORDER,
   runLoad,
 } from '../../bench/load/generator.ts';
+import { runSweep } from '../../bench/load/sweep.ts';
 import { issueToken } from '../../local/auth.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
@@ -65,7 +66,10 @@ describe('the short load run', () => {
     expect(result.failures.map((f) => f.error)).toEqual([]);
     expect(result.totals.errors).toBe(0);
     for (const route of result.routes) expect(route.errorsByKey, route.route).toEqual({});
-    expect(result.routes.map((r) => r.route)).toEqual(ROUTE_ORDER);
+    // Every route of the scenario but deleteFile, which only runs with deleteFiles.
+    expect(result.routes.map((r) => r.route)).toEqual(
+      ROUTE_ORDER.filter((r) => r !== 'deleteFile'),
+    );
     for (const route of result.routes) expect(route.ok, route.route).toBeGreaterThan(0);
     const plans = result.sessions.map((s) => planSession(result.settings, s.index));
     expect(plans.some((p) => p.action === 'cancel' && p.cancelAfter > 0)).toBe(true);
@@ -135,5 +139,67 @@ describe('a run that cannot finish before its deadline', () => {
     // Every session that was running when the deadline passed had a request in flight.
     expect(cut.outcomes.aborted).toBe(cut.totals.aborted);
     expect(cut.outcomes.aborted).toBeGreaterThan(0);
+  });
+});
+
+describe('a concurrency sweep of many users with many sessions each', () => {
+  it('runs every step over fresh sessions, deletes the verified files and reports throughput and latency', async () => {
+    // Act: 2 users x 2 sessions of 2 chunks, at concurrency 1 and 2.
+    const sweep = await runSweep({
+      apiUrl: harness.url,
+      token: (user) => issueToken(`sweep-user-${user}`),
+      users: 2,
+      sessionsPerUser: 2,
+      chunksPerSession: 2,
+      chunkSize: 5 * MIB,
+      steps: [1, 2],
+      stepDeadlineMs: 40_000,
+      seed: 5,
+      cancelRate: 0,
+      lostRecordRate: 0,
+      progressRate: 0,
+      warmupSessions: 1,
+    });
+
+    // Assess
+    expect(sweep.fileBytes).toBe(10 * MIB);
+    expect(sweep.steps.map((s) => [s.concurrency, s.stoppedBy, s.sessionsDone, s.errors])).toEqual([
+      [1, 'done', 4, 0],
+      [2, 'done', 4, 0],
+    ]);
+    for (const step of sweep.steps) {
+      expect(step.apiOkPerSecond).toBeGreaterThan(0);
+      expect(step.uploadedMiBPerSecond).toBeGreaterThan(0);
+      expect(step.apiP99Ms).toBeGreaterThanOrEqual(step.apiP50Ms);
+    }
+    expect(sweep.saturation.peak?.concurrency).toBeOneOf([1, 2]);
+    // Every verified file (the warm-up's too) was deleted through the API.
+    const deleted = await harness.db.send(
+      new ScanCommand({
+        TableName: harness.table,
+        FilterExpression: 'begins_with(userId, :sweep) AND SK = :session',
+        ExpressionAttributeValues: { ':sweep': 'sweep-user-', ':session': 'SESSION' },
+      }),
+    );
+    const statuses = (deleted.Items ?? []).map((item) => item.status);
+    expect(statuses).toHaveLength(1 + 2 * 4);
+    expect(new Set(statuses)).toEqual(new Set(['deleted']));
+  }, 120_000);
+
+  it('refuses steps that do not rise or a machine-sized run', async () => {
+    const base = {
+      apiUrl: harness.url,
+      token: () => 'unused',
+      users: 1,
+      sessionsPerUser: 1,
+      chunksPerSession: 1,
+      chunkSize: MIB,
+      stepDeadlineMs: 1_000,
+    };
+    await expect(runSweep({ ...base, steps: [4, 2] })).rejects.toThrow(/rising/);
+    await expect(runSweep({ ...base, steps: [1000] })).rejects.toThrow(/rising/);
+    await expect(
+      runSweep({ ...base, users: 1000, sessionsPerUser: 100, steps: [1] }),
+    ).rejects.toThrow(/sessions per step/);
   });
 });

@@ -3,6 +3,7 @@ import {
   INDEX_ENTRY_OVERHEAD,
   indexWriteUnits,
   itemSize,
+  readUnits,
   valueSize,
   writeUnits,
 } from '../../../bench/dynamodb-units.ts';
@@ -48,5 +49,17 @@ describe('write units', () => {
     expect(indexWriteUnits(undefined, { PK: 'P', SK: 'C#1' }, keys, ['total'])).toBe(0);
     const big = { ...before, total: 'x'.repeat(1024 - INDEX_ENTRY_OVERHEAD) };
     expect(indexWriteUnits(before, big, keys, ['total'])).toBe(2);
+  });
+});
+
+describe('read units', () => {
+  it('charge per started 4 KB, at least one; half when eventually consistent, twice in a transaction', () => {
+    // Act & Assess
+    expect(readUnits(0, { consistent: true })).toBe(1);
+    expect(readUnits(4096, { consistent: true })).toBe(1);
+    expect(readUnits(4097, { consistent: true })).toBe(2);
+    expect(readUnits(4097, { consistent: false })).toBe(1);
+    expect(readUnits(100, { consistent: false })).toBe(0.5);
+    expect(readUnits(9000, { consistent: true, transactional: true })).toBe(6);
   });
 });

@@ -72,6 +72,18 @@ describe('readSettings', () => {
     });
   });
 
+  it('prices 1 TiB uploaded as 1 GiB files in 5, 16 and 64 MiB chunks by default', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      costFileMiB: 1024,
+      costChunksMiB: [5, 16, 64],
+      costTotalGiB: 1024,
+    });
+    expect(readSettings(['--cost-chunks-mib', '64,8'], { BENCH_COST_FILE_MIB: '0' })).toMatchObject(
+      { costFileMiB: 0, costChunksMiB: [8, 64] },
+    );
+    expect(() => readSettings(['--cost-chunks-mib', '4'], {})).toThrow(/--cost-chunks-mib/);
+  });
+
   it('refuses values it cannot use', () => {
     expect(() => readSettings(['--runs', 'two'], {})).toThrow(/--runs/);
     expect(() => readSettings([], { BENCH_PART_MIB: '4' })).toThrow(/BENCH_PART_MIB/);

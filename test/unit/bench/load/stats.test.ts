@@ -76,3 +76,18 @@ describe('RouteStats', () => {
     expect(complete?.maxMs).toBeNaN();
   });
 });
+
+describe('RouteStats.combined', () => {
+  it('takes percentiles over the answered requests of several routes together', () => {
+    const stats = new RouteStats();
+    for (const ms of [10, 20, 30]) stats.record('initiate', ms, { kind: 'ok' });
+    stats.record('complete', 40, { kind: 'error', key: '503 STORAGE_UNAVAILABLE' });
+    stats.record('complete', 99, { kind: 'aborted' });
+    stats.record('storagePut', 1000, { kind: 'ok' });
+
+    const api = stats.combined(['initiate', 'complete', 'missing']);
+
+    expect(api).toEqual({ answered: 4, errors: 1, p50Ms: 20, p99Ms: 40, maxMs: 40 });
+    expect(stats.seen()).toEqual(['initiate', 'complete', 'storagePut']);
+  });
+});
