@@ -128,7 +128,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const live = options.live === false ? undefined : await startLive(server, print);
+  // Connection lines only beside the readable request lines; JSON logs stay the handlers' own.
+  const live =
+    options.live === false
+      ? undefined
+      : await startLive(server, format === 'pretty' ? print : undefined);
   return {
     url: `http://${host}:${port}`,
     liveUrl: live ? `ws://${host}:${port}${LIVE_PATH}` : undefined,
@@ -146,14 +150,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 }
 
 /** The same dependencies the handlers use (config is read once, from the same environment). */
-async function startLive(server: Server, print: (line: string) => void): Promise<LiveServer> {
+async function startLive(
+  server: Server,
+  print: ((line: string) => void) | undefined,
+): Promise<LiveServer> {
   const { config, deps } = await import('../functions/commons/dependencies.ts');
   return startLiveProgress(server, {
     upload: deps,
     table: config.tableName,
     region: config.region,
     endpoint: config.endpoints.dynamodb,
-    log: print,
+    ...(print ? { log: print } : {}),
   });
 }
 

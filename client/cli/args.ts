@@ -35,12 +35,23 @@ export interface UploadCommand {
   readonly json: boolean;
 }
 
+export interface WatchCommand {
+  readonly name: 'watch';
+  readonly id: string;
+  /** --live-url, else UPLOAD_API_LIVE_URL; undefined: the SDK's default for the API URL. */
+  readonly liveUrl: string | undefined;
+  readonly json: boolean;
+  /** Poll GET /progress instead of opening a WebSocket. */
+  readonly poll: boolean;
+}
+
 export type Command =
   | { readonly name: 'help'; readonly topic?: CommandName }
   | { readonly name: 'version' }
   | UploadCommand
   | { readonly name: 'status'; readonly id: string; readonly json: boolean }
   | { readonly name: 'delete'; readonly id: string }
+  | WatchCommand
   | { readonly name: 'cancel'; readonly id: string | undefined; readonly all: boolean }
   | {
       readonly name: 'download';
@@ -97,6 +108,7 @@ const COMMAND_OPTIONS = {
   list: { status: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
   download: { out: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' } },
   cancel: { all: { type: 'boolean' } },
+  watch: { 'live-url': { type: 'string' }, json: { type: 'boolean' }, poll: { type: 'boolean' } },
   delete: {},
   login: {},
   logout: {},
@@ -133,7 +145,7 @@ export function parseCommandLine(
       throw new UsageError(`unknown command "${topic}"`, 'help');
     return { command: topic ? { name: 'help', topic } : { name: 'help' }, connection };
   }
-  return { command: commandOf(name, rest, values, argv), connection };
+  return { command: commandOf(name, rest, values, argv, env), connection };
 }
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -183,6 +195,7 @@ function commandOf(
   rest: string[],
   values: Values,
   argv: readonly string[],
+  env: Record<string, string | undefined>,
 ): Command {
   const one = (what: string): string => {
     if (rest.length !== 1) throw new UsageError(`${name} takes exactly one <${what}>`, name);
@@ -211,6 +224,17 @@ function commandOf(
       return { name, id: one('id'), json: values.json === true };
     case 'delete':
       return { name, id: one('id') };
+    case 'watch':
+      return {
+        name,
+        id: one('id'),
+        liveUrl:
+          str(values['live-url']) !== undefined
+            ? liveUrlOption('--live-url', str(values['live-url']))
+            : liveUrlOption('UPLOAD_API_LIVE_URL', env.UPLOAD_API_LIVE_URL || undefined),
+        json: values.json === true,
+        poll: values.poll === true,
+      };
     case 'cancel':
       if (values.all === true) {
         if (rest.length > 0) throw new UsageError('cancel takes either <id> or --all', name);
@@ -267,6 +291,14 @@ function integerOption(
   if (!(number >= min && number <= max))
     throw new UsageError(`${flag} must be an integer from ${min} to ${max}`, command);
   return number;
+}
+
+function liveUrlOption(source: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'ws:' && url?.protocol !== 'wss:')
+    throw new UsageError(`${source} must be a ws:// or wss:// URL (the LiveUrl output)`, 'watch');
+  return value;
 }
 
 function sizeOption(value: Values[string]): number {

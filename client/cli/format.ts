@@ -54,10 +54,15 @@ export interface ProgressView {
   readonly note?: string;
 }
 
+/** `32.0 MiB / 64.0 MiB  50.0%`. */
+export function bytesOfTotal(sent: number, total: number): string {
+  const percent = percentOf(sent, total);
+  return `${formatBytes(sent)} / ${formatBytes(total)}  ${percent.toFixed(1)}%`;
+}
+
 /** `32.0 MiB / 64.0 MiB  50.0%  10.0 MB/s  ETA 0:04` (or `... stalled` when not moving). */
 export function progressText(view: ProgressView): string {
-  const percent = percentOf(view.sentBytes, view.totalBytes);
-  const head = `${formatBytes(view.sentBytes)} / ${formatBytes(view.totalBytes)}  ${percent.toFixed(1)}%`;
+  const head = bytesOfTotal(view.sentBytes, view.totalBytes);
   if (view.sentBytes >= view.totalBytes) return `${head}  ${formatRate(view.bytesPerSecond)}`;
   if (!view.moving || view.etaSeconds === null)
     return `${head}  ${view.moving ? formatRate(view.bytesPerSecond) : (view.note ?? 'stalled')}`;

@@ -10,6 +10,7 @@ commands:
   download <id>            save a finished file (into the current folder by default)
   cancel <id> | --all      cancel unfinished uploads and release their stored parts
   delete <id>              delete the finished file of an upload
+  watch <id>               follow an upload running elsewhere, live: bytes, speed, ETA
   login                    sign in and remember the credentials
   logout                   forget the remembered credentials
   help [command]           this text, or a command's options
@@ -105,6 +106,27 @@ options:
   delete: `usage: upload-api delete <id>
 
 Deletes the finished file of an upload; the upload's status becomes "deleted".`,
+
+  watch: `usage: upload-api watch <id> [--live-url URL] [--json] [--poll]
+
+Follows an upload that runs elsewhere (another terminal, machine or browser) until it ends:
+its bytes, percent, speed and ETA, on one line redrawn on a terminal, or a plain line every
+few seconds otherwise (env UPLOAD_API_PROGRESS_MS). Progress comes over the API's WebSocket,
+pushed as chunks are recorded; when no socket can be opened (or this Node has no WebSocket:
+Node 22+ has one) the progress is polled every 2 seconds instead, and the socket tried again
+now and then. The last line says how the upload ended.
+
+options:
+  --live-url URL           the WebSocket URL: a deployed stack's LiveUrl output
+                           (env UPLOAD_API_LIVE_URL; default: the API URL's /api/v1/live,
+                           where the local server answers)
+  --json                   one JSON line per progress message on stdout
+                           ({"type":"progress","sessionId","mode","data"}: data as GET
+                           /progress answers it), then {"type":"final","status","exitCode",...}
+  --poll                   poll the progress instead of opening a WebSocket
+
+exit codes: 0 uploaded, 1 failed, cancelled, expired or deleted (or an error), 2 usage,
+130 interrupted (Ctrl-C)`,
 
   login: LOGIN_USAGE,
 

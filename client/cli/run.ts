@@ -26,6 +26,7 @@ import {
 } from './manage-commands.ts';
 import { uploadCommand } from './upload-command.ts';
 import { version } from './version.ts';
+import { watchCommand } from './watch-command.ts';
 
 export interface Io {
   readonly stdout: { write(text: string): unknown };
@@ -66,6 +67,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     credentials = await credentialsFor(connection, io.env);
     const api = new UploadApiClient({ apiUrl, token: credentials.token });
+    if (command.name === 'watch')
+      return await watchCommand(command, { api, apiUrl, token: credentials.token, io });
     return await manage(command, api, io, say, warn);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -87,7 +90,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function manage(
-  command: Exclude<Command, { name: 'help' | 'version' | 'upload' | 'login' | 'logout' }>,
+  command: Exclude<Command, { name: 'help' | 'version' | 'upload' | 'watch' | 'login' | 'logout' }>,
   api: UploadApiClient,
   io: Io,
   say: (line: string) => void,

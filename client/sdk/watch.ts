@@ -192,10 +192,12 @@ class SessionWatch implements Watch {
   mode: WatchMode = 'connecting';
   last: UploadProgressState | undefined;
 
-  constructor(
-    readonly sessionId: string,
-    private readonly options: WatchOptions,
-  ) {
+  readonly sessionId: string;
+  private readonly options: WatchOptions;
+
+  constructor(sessionId: string, options: WatchOptions) {
+    this.sessionId = sessionId;
+    this.options = options;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -457,7 +459,11 @@ class Consumer implements AsyncIterator<UploadProgressState> {
   private error: Error | undefined;
 
   /** `detach`: called when the loop stops early (break, return, throw in its body). */
-  constructor(private readonly detach: () => void) {}
+  private readonly detach: () => void;
+
+  constructor(detach: () => void) {
+    this.detach = detach;
+  }
 
   push(value: UploadProgressState): void {
     if (this.waiting) {

@@ -35,8 +35,13 @@ import { run } from '../../../client/cli/run.ts';
 import { unauthorizedLine } from '../../../client/cli/token-expiry.ts';
 import { RunProgress, STALL_MS } from '../../../client/cli/upload-progress.ts';
 import { readVersion, version } from '../../../client/cli/version.ts';
+import { watchCommand } from '../../../client/cli/watch-command.ts';
+import { WatchedProgress } from '../../../client/cli/watch-progress.ts';
+import { UploadApiClient } from '../../../client/sdk/api.ts';
 import { UploadApiError, UploadStorageError } from '../../../client/sdk/errors.ts';
 import type { UploadProgress } from '../../../client/sdk/progress.ts';
+import type { UploadProgressState } from '../../../client/sdk/types.ts';
+import type { WebSocketLike } from '../../../client/sdk/watch.ts';
 
 const MIB = 1024 * 1024;
 const json = (body: unknown, status = 200) =>
@@ -378,6 +383,28 @@ describe('parseCommandLine', () => {
       limit: 5,
       json: false,
     });
+    expect(parseCommandLine(['watch', 'x'], env).command).toEqual({
+      name: 'watch',
+      id: 'x',
+      liveUrl: undefined,
+      json: false,
+      poll: false,
+    });
+    expect(
+      parseCommandLine(
+        ['watch', 'f-1', '--live-url', 'wss://live.example.com/prod', '--json', '--poll'],
+        { UPLOAD_API_LIVE_URL: 'wss://from-env' },
+      ).command,
+    ).toEqual({
+      name: 'watch',
+      id: 'f-1',
+      liveUrl: 'wss://live.example.com/prod',
+      json: true,
+      poll: true,
+    });
+    expect(
+      parseCommandLine(['watch', 'x'], { UPLOAD_API_LIVE_URL: 'wss://from-env/prod' }).command,
+    ).toMatchObject({ liveUrl: 'wss://from-env/prod' });
     // login and logout keep their own options (auth.ts parses them).
     expect(parseCommandLine(['login', '--username', 'me', '--help'], {}).command).toEqual({
       name: 'login',
@@ -404,8 +431,17 @@ describe('parseCommandLine', () => {
       ['cancel', 'a', '--all'],
       ['download', 'a', 'b', '--out', 'c'],
       ['help', 'frob'],
+      ['watch'],
+      ['watch', 'a', 'b'],
+      ['watch', 'a', '--all'],
+      ['watch', 'a', '--live-url'],
+      ['watch', 'a', '--live-url', 'https://api.example.com'],
+      ['watch', 'a', '--live-url', 'not a url'],
     ])
       expect(() => parseCommandLine(argv, env), argv.join(' ')).toThrow(UsageError);
+    expect(() => parseCommandLine(['watch', 'a'], { UPLOAD_API_LIVE_URL: 'http://x' })).toThrow(
+      /^UPLOAD_API_LIVE_URL must be a ws:\/\/ or wss:\/\/ URL/,
+    );
     const error = (() => {
       try {
         parseCommandLine(['upload', 'a', '--bogus'], env);
@@ -432,6 +468,10 @@ describe('parseCommandLine', () => {
       name: 'help',
       topic: 'download',
     });
+    expect(parseCommandLine(['watch', 'x', '--help'], env).command).toEqual({
+      name: 'help',
+      topic: 'watch',
+    });
     expect(parseCommandLine(['--version'], env).command).toEqual({ name: 'version' });
     expect(parseCommandLine(['-V'], env).command).toEqual({ name: 'version' });
   });
@@ -446,10 +486,14 @@ describe('help texts', () => {
     expect(USAGE).toMatch(/^ {2}cancel <id> .*unfinished/m);
     expect(USAGE).toMatch(/^ {2}delete <id> .*finished file/m);
     expect(COMMAND_HELP.upload).toContain('UPLOAD_API_RETRY_MS');
+    expect(USAGE).toMatch(/^ {2}watch <id> .*elsewhere/m);
+    for (const option of ['--live-url URL', '--json', '--poll', 'UPLOAD_API_PROGRESS_MS'])
+      expect(COMMAND_HELP.watch).toContain(option);
+    expect(COMMAND_HELP.watch).toMatch(/exit codes: 0 uploaded, 1 failed, cancelled/);
   });
 
   it('prints a command page for `<command> --help` and `help <command>`', async () => {
-    for (const name of ['upload', 'status', 'list', 'download', 'cancel', 'delete'] as const) {
+    for (const name of ['upload', 'status', 'list', 'download', 'cancel', 'delete', 'watch']) {
       const viaFlag = await runWith([name, '--help'], () => json({}));
       const viaHelp = await runWith(['help', name], () => json({}));
       expect(viaFlag).toMatchObject({ code: 0, stdout: `${COMMAND_HELP[name as CommandName]}\n` });
@@ -851,5 +895,309 @@ describe('live progress output', () => {
     live.note('done');
     live.close();
     expect(written).toEqual(['total 10%\n', 'total 20%\n', 'done\n']);
+  });
+});
+
+describe('WatchedProgress (the line of `watch`)', () => {
+  const state = (uploadedBytes: number, status: UploadProgressState['status'] = 'uploading') =>
+    ({
+      sessionId: 's1',
+      fileId: 'f1',
+      fileName: 'video.mp4',
+      totalSize: 100 * MIB,
+      uploadedBytes,
+      percentComplete: 0,
+      chunksUploaded: 0,
+      totalChunks: 20,
+      status,
+      estimatedTimeRemaining: null,
+      expiresAt: '2030-01-01T00:00:00.000Z',
+    }) satisfies UploadProgressState;
+  const start = { fileName: 'video.mp4', totalSize: 100 * MIB, uploadedBytes: 0 } as const;
+
+  it('measures the speed from the changes it sees, from the second one on, with an ETA', () => {
+    const watched = new WatchedProgress({ ...start, status: 'initiated' });
+    expect(watched.line(0)).toBe('video.mp4  0 B / 100.0 MiB  0.0%  waiting');
+
+    watched.update(state(10 * MIB), 1000); // earlier bytes: when they were sent is unknown
+    expect(watched.line(1000)).toBe('video.mp4  10.0 MiB / 100.0 MiB  10.0%  measuring');
+    watched.update(state(20 * MIB), 2000);
+    watched.update(state(30 * MIB), 3000);
+
+    expect(watched.view(3000)).toMatchObject({
+      bytesPerSecond: 10 * MIB,
+      etaSeconds: 7,
+      moving: true,
+    });
+    expect(watched.line(3000, 10)).toBe(
+      'video.mp4  [###.......] 30.0 MiB / 100.0 MiB  30.0%  10.5 MB/s  ETA 0:07',
+    );
+  });
+
+  it('shows no ETA once the uploader stops, and measures again when it resumes', () => {
+    const watched = new WatchedProgress({ ...start, status: 'uploading' });
+    watched.update(state(10 * MIB), 0);
+    watched.update(state(20 * MIB), 1000);
+
+    expect(watched.line(1000 + STALL_MS + 2000)).toBe(
+      'video.mp4  20.0 MiB / 100.0 MiB  20.0%  idle for 7 s',
+    );
+    watched.update(state(30 * MIB), 60_000);
+    expect(watched.view(60_000)).toMatchObject({ moving: false, note: 'measuring' });
+    watched.update(state(40 * MIB), 61_000);
+    expect(watched.view(61_000)).toMatchObject({ moving: true, bytesPerSecond: 10 * MIB });
+  });
+
+  it('shows the status instead of a speed once everything is sent', () => {
+    const watched = new WatchedProgress({ ...start, status: 'uploading' });
+    watched.update(state(100 * MIB, 'completing'), 0);
+    expect(watched.line(0)).toBe('video.mp4  100.0 MiB / 100.0 MiB  100.0%  completing');
+    watched.update(state(100 * MIB, 'uploaded'), 10);
+    expect(watched.status).toBe('uploaded');
+    expect(watched.line(10)).toBe('video.mp4  100.0 MiB / 100.0 MiB  100.0%  uploaded');
+  });
+});
+
+describe('watch against a fake API and socket', () => {
+  const session = {
+    id: 's1',
+    fileId: 'f1',
+    fileName: 'video.mp4',
+    fileSize: 100,
+    contentType: 'video/mp4',
+    chunkSize: 50,
+    totalChunks: 2,
+    status: 'initiated',
+    createdAt: '2030-01-01T00:00:00.000Z',
+    expiresAt: '2030-01-02T00:00:00.000Z',
+    key: 'k',
+    checksum: 'SHA256',
+    metadata: {},
+    uploadedBytes: 0,
+    chunksUploaded: 0,
+  };
+  const state = (uploadedBytes: number, status: UploadProgressState['status']) =>
+    ({
+      sessionId: 's1',
+      fileId: 'f1',
+      fileName: 'video.mp4',
+      totalSize: 100,
+      uploadedBytes,
+      percentComplete: uploadedBytes,
+      chunksUploaded: uploadedBytes / 50,
+      totalChunks: 2,
+      status,
+      estimatedTimeRemaining: null,
+      expiresAt: '2030-01-02T00:00:00.000Z',
+    }) satisfies UploadProgressState;
+  const ending = (status: UploadProgressState['status']) => [
+    state(0, 'initiated'),
+    state(50, 'uploading'),
+    state(50, 'uploading'), // unchanged: not repeated
+    state(status === 'uploaded' ? 100 : 50, status),
+  ];
+
+  /** Sockets that open, and answer a subscribe with `states` (as progress messages), in order. */
+  function scriptedSockets(states: readonly UploadProgressState[]) {
+    const urls: string[] = [];
+    class Socket implements WebSocketLike {
+      readyState = 0;
+      onopen: ((event: never) => void) | null = null;
+      onmessage: ((event: never) => void) | null = null;
+      onclose: ((event: never) => void) | null = null;
+      onerror: ((event: never) => void) | null = null;
+      constructor(url: string) {
+        urls.push(url);
+        setTimeout(() => {
+          this.readyState = 1;
+          this.onopen?.({} as never);
+        }, 0);
+      }
+      send(data: string) {
+        if (JSON.parse(data).action !== 'subscribe') return;
+        states.forEach((data, i) => {
+          const message = JSON.stringify({ type: 'progress', sessionId: 's1', data });
+          setTimeout(() => this.onmessage?.({ data: message } as never), i + 1);
+        });
+      }
+      close() {
+        this.readyState = 3;
+      }
+    }
+    return { WebSocket: Socket, urls };
+  }
+
+  /** GET /uploads/s1 answers the session; GET /progress each state in turn (the last repeats). */
+  function fakeApi(states: UploadProgressState[] = []) {
+    const requests: string[] = [];
+    const fetch = async (url: string) => {
+      requests.push(new URL(url).pathname);
+      if (url.endsWith('/progress')) {
+        const next = states.length > 1 ? states.shift() : states[0];
+        return json({ success: true, data: next });
+      }
+      return json({ success: true, data: session });
+    };
+    return { fetch, requests };
+  }
+
+  async function watchWith(
+    argv: { json?: boolean; poll?: boolean; liveUrl?: string },
+    context: {
+      fetch: (url: string) => Promise<Response>;
+      WebSocket?: ReturnType<typeof scriptedSockets>['WebSocket'] | null;
+      signal?: AbortSignal;
+      onStdout?: (text: string) => void;
+    },
+  ) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const api = new UploadApiClient({
+      apiUrl: 'http://api.test',
+      token: 't',
+      fetch: context.fetch,
+    });
+    const code = await watchCommand(
+      { name: 'watch', id: 's1', liveUrl: argv.liveUrl, json: !!argv.json, poll: !!argv.poll },
+      {
+        api,
+        apiUrl: 'http://api.test',
+        token: 't',
+        fetch: context.fetch,
+        pollIntervalMs: 1,
+        ...(context.WebSocket !== undefined ? { WebSocket: context.WebSocket } : {}),
+        io: {
+          stdout: {
+            write: (text: string) => {
+              out.push(text);
+              context.onStdout?.(text);
+            },
+          },
+          stderr: { write: (text: string) => err.push(text) },
+          env: { UPLOAD_API_PROGRESS_MS: '60000' },
+          signal: context.signal ?? new AbortController().signal,
+        },
+      },
+    );
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+
+  it('prints one JSON line per state pushed over the socket, then the final one; exit 0', async () => {
+    const sockets = scriptedSockets(ending('uploaded'));
+
+    const result = await watchWith({ json: true }, { ...fakeApi(), WebSocket: sockets.WebSocket });
+
+    expect(result.code).toBe(0);
+    expect(sockets.urls).toEqual(['ws://api.test/api/v1/live?token=t']);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => [l.type, l.mode, l.data?.uploadedBytes, l.data?.status])).toEqual([
+      ['progress', 'socket', 0, 'initiated'],
+      ['progress', 'socket', 50, 'uploading'],
+      ['progress', 'socket', 100, 'uploaded'],
+      ['final', undefined, undefined, undefined],
+    ]);
+    expect(lines.at(-1)).toEqual({
+      type: 'final',
+      sessionId: 's1',
+      fileId: 'f1',
+      fileName: 'video.mp4',
+      status: 'uploaded',
+      uploadedBytes: 100,
+      totalSize: 100,
+      exitCode: 0,
+    });
+    expect(result.stderr).toBe(
+      'watching live over ws://api.test/api/v1/live\n' +
+        'uploaded video.mp4 (100 B) file f1 session s1\n',
+    );
+  });
+
+  it('exits 1 when the upload ends otherwise, with the final line on stdout', async () => {
+    const sockets = scriptedSockets(ending('cancelled'));
+
+    const result = await watchWith(
+      { liveUrl: 'wss://live.example.com/prod' },
+      { ...fakeApi(), WebSocket: sockets.WebSocket },
+    );
+
+    expect(result.code).toBe(1);
+    expect(sockets.urls).toEqual(['wss://live.example.com/prod?token=t']);
+    expect(result.stdout).toBe('cancelled video.mp4 (50 B of 100 B stored) session s1\n');
+    // Plain output: the last line drawn, not the others (the interval is a minute).
+    expect(result.stderr).toBe(
+      'watching live over wss://live.example.com/prod\n' +
+        'video.mp4  50 B / 100 B  50.0%  cancelled\n',
+    );
+  });
+
+  it('polls when this Node has no WebSocket, saying so once', async () => {
+    const api = fakeApi(ending('uploaded'));
+
+    const result = await watchWith({ json: true }, { ...api, WebSocket: null });
+
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.mode ?? l.type)).toEqual(['polling', 'polling', 'polling', 'final']);
+    expect(result.stderr.match(/no WebSocket in this Node/g)).toHaveLength(1);
+    expect(api.requests.filter((path) => path.endsWith('/progress')).length).toBeGreaterThan(2);
+  });
+
+  it('polls with --poll and opens no socket', async () => {
+    const sockets = scriptedSockets([]);
+
+    const result = await watchWith(
+      { json: true, poll: true },
+      { ...fakeApi(ending('failed')), WebSocket: sockets.WebSocket },
+    );
+
+    expect(result.code).toBe(1);
+    expect(sockets.urls).toEqual([]);
+    expect(result.stderr).not.toMatch(/WebSocket|live/);
+    expect(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({
+      type: 'final',
+      status: 'failed',
+      exitCode: 1,
+    });
+  });
+
+  it('stops on Ctrl-C with exit 130', async () => {
+    const interrupt = new AbortController();
+    const sockets = scriptedSockets([state(0, 'initiated')]);
+
+    const result = await watchWith(
+      { json: true },
+      {
+        ...fakeApi(),
+        WebSocket: sockets.WebSocket,
+        signal: interrupt.signal,
+        onStdout: () => interrupt.abort(),
+      },
+    );
+
+    expect(result.code).toBe(130);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/interrupted\n$/);
+  });
+
+  it("fails with SESSION_NOT_FOUND for an id that is neither a session nor a file of the caller's", async () => {
+    const notFound = json(
+      { success: false, error: { code: 'SESSION_NOT_FOUND', message: 'not found' } },
+      404,
+    );
+    const result = await runWith(['watch', 'nope', '--token', 't'], (url) =>
+      url.includes('?status=')
+        ? json({ success: true, data: { items: [], nextCursor: null } })
+        : notFound.clone(),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'error: No upload has the session or file id nope (SESSION_NOT_FOUND, HTTP 404)\n',
+    );
   });
 });
