@@ -135,7 +135,7 @@ describe('the packed client', () => {
     );
   }, 120_000);
 
-  it('type-checks in a TypeScript project with default NodeNext settings', async () => {
+  it('type-checks in a TypeScript project with default NodeNext settings (Uppy not installed)', async () => {
     // Prepare: strict, NodeNext, and lib checks on (skipLibCheck off), as `tsc --init` leaves it.
     await writeFile(
       join(project, 'tsconfig.json'),
@@ -155,12 +155,14 @@ describe('the packed client', () => {
       [
         "import { type FileRecord, type UploadSession, upload, UploadApiError } from '@upload-api/client';",
         "import { uploadFile } from '@upload-api/client/node';",
+        "import { uploadApiUppyOptions } from '@upload-api/client/uppy';",
+        "const uppyOptions = uploadApiUppyOptions({ apiUrl: 'x', token: 't' });",
         'const run = async (blob: Blob): Promise<FileRecord> =>',
         "  upload(blob, { apiUrl: 'http://127.0.0.1:3000', token: 'token', concurrency: 4 });",
         "const fromDisk: Promise<FileRecord> = uploadFile('a.bin', { apiUrl: 'x', token: async () => 't' });",
         "const status: UploadSession['status'] = 'uploaded';",
         'const isApiError = (e: unknown): boolean => e instanceof UploadApiError && e.code.length > 0;',
-        'export { fromDisk, isApiError, run, status };',
+        'export { fromDisk, isApiError, run, status, uppyOptions };',
       ].join('\n'),
     );
 
