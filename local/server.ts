@@ -18,6 +18,7 @@ import {
   type RequestRecord,
   splitHandlerOutput,
 } from './request-log.ts';
+import { serveWeb } from './web.ts';
 
 type Handler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -214,6 +215,10 @@ async function serve(
     return json(200, buildOpenApiDocument(`${url.protocol}//${url.host}`));
   }
   if (method === 'GET' && url.pathname === '/health') return json(200, { ok: true });
+  if (method === 'GET' && !url.pathname.startsWith('/api/')) {
+    const page = await serveWeb(url.pathname); // the upload page and /docs (local/web.ts)
+    if (page) return page;
+  }
 
   let match: ReturnType<typeof matchRoute>;
   try {

@@ -45,6 +45,7 @@ try {
   if (storage.s3Warning) console.warn(`warning: ${storage.s3Warning}`);
   console.log(`
 Upload API running at ${stack.apiUrl}
+Upload page:          ${stack.apiUrl}/?token=${token} (API reference: ${stack.apiUrl}/docs)
 Storage:              S3 ${storage.s3Engine} at ${storage.s3Endpoint}, DynamoDB at ${storage.dynamodbEndpoint} (in memory: lost on exit)
 OpenAPI document:     ${stack.apiUrl}/openapi.json
 Live progress:        ${stack.liveUrl ?? 'off'} (WebSocket: subscribe to a session id)
