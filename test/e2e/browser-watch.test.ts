@@ -122,7 +122,7 @@ describe.skipIf(SKIP)(`watch in headless Chromium${SKIP_REASON}`, () => {
       throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
     const served = await servePage();
     pageServer = served.server;
-    harness = await startHarness({ CORS_ALLOWED_ORIGINS: served.origin });
+    harness = await startHarness({ CORS_ALLOWED_ORIGINS: served.origin }, { live: true });
     api = await harness.as('browser-watch-user');
     browser = await chromium.launch({
       executablePath: CHROMIUM,

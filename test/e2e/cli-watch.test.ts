@@ -20,7 +20,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   await buildCliForTests();
-  harness = await startHarness();
+  harness = await startHarness({}, { live: true });
   api = await harness.as('watch-user');
   env = {
     UPLOAD_API_URL: harness.url,

@@ -183,10 +183,13 @@ describe.skipIf(SKIP)(`the upload page in headless Chromium${SKIP_REASON}`, () =
 
     // The page and the API share the server's origin; storage is another origin, whose CORS the
     // harness bucket allows (local/bootstrap.ts), as browser.test.ts relies on.
-    harness = await startHarness({
-      MAX_FILE_SIZE: String(MAX_FILE_SIZE),
-      ALLOWED_CONTENT_TYPES: 'application/octet-stream,text/plain',
-    });
+    harness = await startHarness(
+      {
+        MAX_FILE_SIZE: String(MAX_FILE_SIZE),
+        ALLOWED_CONTENT_TYPES: 'application/octet-stream,text/plain',
+      },
+      { live: true },
+    );
     api = await harness.as('page-user');
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -23,7 +23,10 @@ export interface Harness {
  * Starts the real local server (the same handler modules Lambda runs) against the emulator, with
  * a bucket and table of its own. Call once per test file: handlers read their config at import.
  */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { readonly live?: boolean } = {},
+): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
   const endpoints = { s3: inject('s3Endpoint'), dynamodb: inject('dynamodbEndpoint') };
   Object.assign(process.env, {
@@ -46,7 +49,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   await ensureBucket(s3, bucket);
   await ensureTable(new DynamoDBClient(dynamodb), table);
   const { startApiServer } = await import('../../local/server.ts');
-  const server = await startApiServer({ port: 0 });
+  // Live progress follows the table's stream (polling moto): only for the tests that watch.
+  const server = await startApiServer({ port: 0, live: options.live ?? false });
   return {
     url: server.url,
     bucket,
