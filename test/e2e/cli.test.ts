@@ -273,8 +273,9 @@ describe('the CLI', () => {
     ).exec(second.stderr);
     expect(said, second.stderr).not.toBeNull();
     const stored = Number(said?.[1]);
+    // Records trail the PUTs (batched), so on a fast run every part may be stored by the kill.
     expect(stored).toBeGreaterThanOrEqual(2);
-    expect(stored).toBeLessThan(16);
+    expect(stored).toBeLessThanOrEqual(16);
     expect(fileLines(second.stdout).get('killed.bin')).toMatchObject({
       state: 'succeeded',
       sessionId,

@@ -57,9 +57,15 @@ describe('concurrent chunk records', () => {
       ...etags.map((etag, n) => ({ n, etag })),
       ...etags.slice(0, 10).map((etag, n) => ({ n, etag })),
     ];
-    const answers = await Promise.all(
-      calls.map(({ n, etag }) => alice.record(session.id, n, { etag })),
-    );
+    // A 503 (STORAGE_UNAVAILABLE: the emulator's DynamoDB answered too late under a loaded
+    // machine) is retried, as the contract tells clients to; every other answer counts as is.
+    const recordRetrying = async (n: number, etag: string) => {
+      for (let attempt = 1; ; attempt++) {
+        const answer = await alice.record(session.id, n, { etag });
+        if (answer.status !== 503 || attempt === 5) return answer;
+      }
+    };
+    const answers = await Promise.all(calls.map(({ n, etag }) => recordRetrying(n, etag)));
 
     // Assess
     expect(answers.filter((a) => a.status !== 200).map((a) => a.body)).toEqual([]);
