@@ -128,14 +128,18 @@ const FILES: Record<string, Loader> = {
   })),
 };
 
+/** Whether a GET of `pathname` is the page, one of its files or /docs (local server only). */
+export const isWebPath = (pathname: string): boolean =>
+  pathname === '/favicon.ico' || Object.hasOwn(FILES, pathname);
+
 /**
  * The page, its files and /docs for a GET of `pathname`; undefined for any other path, which
  * the server then routes as before.
  */
 export async function serveWeb(pathname: string): Promise<HttpResponse | undefined> {
   if (pathname === '/favicon.ico') return { statusCode: 204, headers: {}, body: '' };
-  const load = FILES[pathname];
-  if (!load) return undefined;
+  if (!isWebPath(pathname)) return undefined;
+  const load = FILES[pathname] as Loader;
   try {
     const { type, body } = await load();
     return {
