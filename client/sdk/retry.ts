@@ -70,7 +70,11 @@ export function parseRetryAfter(
   return Math.max(0, date - nowMs);
 }
 
-/** How long to wait before retry number `attempt`: Retry-After when given, else backoff. */
+/**
+ * How long to wait before retry number `attempt`: jittered backoff, on top of Retry-After when
+ * given. Retry-After is a floor, not the delay: an overloaded API tells every client the same
+ * seconds, and clients that all came back on that second would overload it again.
+ */
 export function retryDelay(
   attempt: number,
   retryAfter: string | null | undefined,
@@ -79,8 +83,8 @@ export function retryDelay(
   nowMs: number = Date.now(),
 ): number {
   const told = parseRetryAfter(retryAfter, nowMs);
-  if (told !== undefined) return Math.min(told, options.maxRetryAfterMs);
-  return backoffDelay(attempt, options, random);
+  const floor = told === undefined ? 0 : Math.min(told, options.maxRetryAfterMs);
+  return floor + backoffDelay(attempt, options, random);
 }
 
 /**

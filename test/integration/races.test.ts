@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UploadPartCommand } from '@aws-sdk/client-s3';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RETRY, retryDelay } from '../../client/sdk/retry.ts';
 import type { UploadDeps } from '../../src/domain/deps.ts';
 import { type ApiClient, sha256Hex } from '../support/api-client.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -58,11 +60,13 @@ describe('concurrent chunk records', () => {
       ...etags.slice(0, 10).map((etag, n) => ({ n, etag })),
     ];
     // A 503 (STORAGE_UNAVAILABLE: the emulator's DynamoDB answered too late under a loaded
-    // machine) is retried, as the contract tells clients to; every other answer counts as is.
+    // machine) is retried with the SDK's own policy, as the contract tells clients to; every
+    // other answer counts as is.
     const recordRetrying = async (n: number, etag: string) => {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 0; ; attempt++) {
         const answer = await alice.record(session.id, n, { etag });
-        if (answer.status !== 503 || attempt === 5) return answer;
+        if (answer.status !== 503 || attempt === DEFAULT_RETRY.retries) return answer;
+        await sleep(retryDelay(attempt, answer.headers.get('retry-after'), DEFAULT_RETRY));
       }
     };
     const answers = await Promise.all(calls.map(({ n, etag }) => recordRetrying(n, etag)));

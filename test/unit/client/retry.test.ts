@@ -56,10 +56,11 @@ describe('parseRetryAfter', () => {
 describe('retryDelay', () => {
   const resolved = { ...DEFAULT_RETRY, ...options, maxRetryAfterMs: 30_000 };
 
-  it('honours Retry-After over backoff, capped', () => {
-    expect(retryDelay(5, '2', resolved, () => 0.9)).toBe(2000);
-    expect(retryDelay(0, '0', resolved, () => 0.9)).toBe(0);
-    expect(retryDelay(0, '3600', resolved, () => 0.9)).toBe(30_000);
+  it('waits at least Retry-After (capped), with jittered backoff on top', () => {
+    expect(retryDelay(5, '2', resolved, () => 0.9)).toBe(2000 + 900);
+    expect(retryDelay(5, '2', resolved, () => 0)).toBe(2000);
+    expect(retryDelay(0, '0', resolved, () => 0.9)).toBe(90);
+    expect(retryDelay(0, '3600', resolved, () => 0.9)).toBe(30_000 + 90);
   });
 
   it('falls back to jittered backoff', () => {
