@@ -30,7 +30,7 @@ export interface TokenVerifierOptions {
 }
 
 export type Verification =
-  | { readonly ok: true; readonly userId: string }
+  | { readonly ok: true; readonly userId: string; readonly claims: JWTPayload }
   /** `reason` is safe to log: a jose error code or a fixed phrase, never the token. */
   | { readonly ok: false; readonly reason: string };
 
@@ -60,7 +60,7 @@ export function createTokenVerifier(
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
       return { ok: false, reason: 'no subject' };
     }
-    return { ok: true, userId: userIdOf(payload.sub) };
+    return { ok: true, userId: userIdOf(payload.sub), claims: payload };
   };
 }
 

@@ -17,12 +17,13 @@ import {
   resolveUploadApiProps,
   type UploadApiProps,
 } from './upload-api-props.ts';
-import { UploadAuth } from './upload-auth.ts';
+import { hostedUiOrigin, UploadAuth } from './upload-auth.ts';
 import { UploadCleanup } from './upload-cleanup.ts';
 import { UploadFunction } from './upload-function.ts';
 import { UploadHttpApi } from './upload-http-api.ts';
 import { UploadLive } from './upload-live.ts';
 import { SERVICE_NAME, type UploadAlarms, UploadMonitoring } from './upload-monitoring.ts';
+import { UploadSite } from './upload-site.ts';
 import { UploadStorage } from './upload-storage.ts';
 
 export type { UploadApiProps } from './upload-api-props.ts';
@@ -30,8 +31,8 @@ export type { UploadApiProps } from './upload-api-props.ts';
 /**
  * The resumable upload API: the bucket and ledger table, one function per route of ROUTES with
  * exactly the grants its use case needs, the HTTP API behind a JWT authorizer, the stream
- * consumer that releases the storage of expired sessions, and (unless `monitoring: false`) a
- * CloudWatch dashboard with alarms (docs/runbook.md).
+ * consumer that releases the storage of expired sessions, (unless `monitoring: false`) a
+ * CloudWatch dashboard with alarms (docs/runbook.md), and (with `site`) the upload page.
  */
 export class UploadApi extends Construct {
   public readonly bucket: Bucket;
@@ -58,10 +59,29 @@ export class UploadApi extends Construct {
   public readonly alarms: UploadAlarms | undefined;
   /** Every alarm, in a flat list (empty with `monitoring: false`). */
   public readonly allAlarms: readonly Alarm[];
+  /** The hosted upload page, with `site`. */
+  public readonly site: UploadSite | undefined;
+  /** `https://` address of the upload page, with `site`. */
+  public readonly siteUrl: string | undefined;
 
   constructor(scope: Construct, id: string, props: UploadApiProps = {}) {
     super(scope, id);
-    const config = resolveUploadApiProps(props);
+    const resolved = resolveUploadApiProps(props);
+
+    // First: the API's and the bucket's CORS name the page's origin.
+    this.site = resolved.site
+      ? new UploadSite(this, 'Site', {
+          priceClass: resolved.site.priceClass,
+          removalPolicy: resolved.removalPolicy,
+          logRetention: resolved.logRetention,
+          signInSources: signInSources(resolved),
+        })
+      : undefined;
+    this.siteUrl = this.site?.url;
+    const config: ResolvedUploadApiProps = {
+      ...resolved,
+      allowedOrigins: withOrigin(resolved.allowedOrigins, this.site?.origin),
+    };
 
     const storage = new UploadStorage(this, 'Storage', config);
     this.bucket = storage.bucket;
@@ -109,7 +129,10 @@ export class UploadApi extends Construct {
     this.cleanupFunction = cleanup.handler.function;
     this.cleanupFailures = cleanup.failures;
 
-    const auth = new UploadAuth(this, 'Auth', config);
+    const auth = new UploadAuth(this, 'Auth', {
+      ...config,
+      ...(this.siteUrl ? { siteUrl: this.siteUrl } : {}),
+    });
     this.userPool = auth.userPool;
     this.userPoolClient = auth.userPoolClient;
 
@@ -154,7 +177,26 @@ export class UploadApi extends Construct {
     this.dashboard = this.monitoring?.dashboard;
     this.alarms = this.monitoring?.alarms;
     this.allAlarms = this.monitoring?.allAlarms ?? [];
+
+    this.site?.publish({
+      apiUrl: this.httpApi.apiEndpoint,
+      ...(this.liveUrl ? { liveUrl: this.liveUrl } : {}),
+      ...(auth.pageSignIn ? { oidc: auth.pageSignIn } : {}),
+    });
   }
+}
+
+/** `'*'` already admits the page; exact origins get its origin added. */
+const withOrigin = (origins: readonly string[], origin: string | undefined): readonly string[] =>
+  origin && !origins.includes('*') ? [...origins, origin] : origins;
+
+/** What the page's sign-in fetches (UploadSite's CSP), decided before the auth exists. */
+function signInSources(config: ResolvedUploadApiProps): string[] {
+  const prefix = config.site?.signInDomainPrefix;
+  if (!config.jwt && prefix) return [hostedUiOrigin(prefix)];
+  // An external provider's token endpoint comes from its discovery document, on any host.
+  if (config.jwt && config.site?.signInClientId) return ['https:'];
+  return [];
 }
 
 /** Powertools reads these: one service name in every log line, the metrics' namespace. */

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -78,6 +79,41 @@ export interface UploadApiProps {
    * function. @default - the value of `monitoring`
    */
   readonly routeMetrics?: boolean;
+  /**
+   * The upload page (web/) hosted with the stack: a private bucket behind a CloudFront
+   * distribution, its `config.json` written at deploy time from the stack's own URLs. The page's
+   * origin is added to `allowedOrigins` (unless they are `'*'`); its URL is `siteUrl`. With the
+   * construct's own user pool, the page signs in through the Cognito hosted UI (authorization
+   * code with PKCE); with `jwtIssuer`, only when `signInClientId` is given, otherwise the page
+   * asks for a token. `true` takes every default. @default false
+   */
+  readonly site?: boolean | UploadSiteOptions;
+}
+
+export interface UploadSiteOptions {
+  /** Where CloudFront serves the page from. @default PriceClass.PRICE_CLASS_100 */
+  readonly priceClass?: PriceClass;
+  /**
+   * The Cognito hosted UI's domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`),
+   * unique in the region across all AWS accounts: lowercase letters, digits and inner hyphens, at
+   * most 63, without `aws`, `amazon` or `cognito`. Not with `jwtIssuer`.
+   * @default 'upload-' followed by the CloudFormation stack's UUID
+   */
+  readonly signInDomainPrefix?: string;
+  /**
+   * With `jwtIssuer`: the public app client (no secret) the page signs in with, by authorization
+   * code with PKCE. The provider must accept `siteUrl` as its redirect URI and issue access tokens
+   * whose `aud` or `client_id` is in `jwtAudience`. @default - the page asks for a token
+   */
+  readonly signInClientId?: string;
+}
+
+/** The site with its defaults applied. */
+export interface ResolvedSiteOptions {
+  readonly priceClass: PriceClass;
+  /** Set when the construct creates its user pool (no `jwtIssuer`). */
+  readonly signInDomainPrefix: string | undefined;
+  readonly signInClientId: string | undefined;
 }
 
 /** When the API's 5xx-rate alarm fires (5-minute windows). */
@@ -116,6 +152,7 @@ export interface ResolvedUploadApiProps {
   readonly alarmTopic: ITopic | undefined;
   readonly alarmThresholds: UploadAlarmThresholds;
   readonly routeMetrics: boolean;
+  readonly site: ResolvedSiteOptions | undefined;
 }
 
 /** Function timeouts. `complete` may outlive the API's 30 s integration timeout to finish assembling. */
@@ -172,6 +209,7 @@ export function resolveUploadApiProps(props: UploadApiProps = {}): ResolvedUploa
     alarmTopic: props.alarmTopic,
     alarmThresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...props.alarmThresholds },
     routeMetrics: props.routeMetrics ?? props.monitoring ?? true,
+    site: resolveSite(props),
   };
   const problems = validate(resolved);
   if (problems.length > 0) {
@@ -179,6 +217,28 @@ export function resolveUploadApiProps(props: UploadApiProps = {}): ResolvedUploa
   }
   return resolved;
 }
+
+function resolveSite(props: UploadApiProps): ResolvedSiteOptions | undefined {
+  if (!props.site) return undefined;
+  const options = props.site === true ? {} : props.site;
+  const ownUserPool = props.jwtIssuer === undefined && props.jwtAudience === undefined;
+  return {
+    priceClass: options.priceClass ?? PriceClass.PRICE_CLASS_100,
+    signInDomainPrefix: ownUserPool
+      ? (options.signInDomainPrefix ?? DEFAULT_SIGN_IN_DOMAIN_PREFIX)
+      : options.signInDomainPrefix,
+    signInClientId: options.signInClientId,
+  };
+}
+
+/**
+ * Unique across accounts and stable for the stack's life, known only at deploy time: the UUID at
+ * the end of the stack id (`arn:...:stack/<name>/<uuid>`). Hex and hyphens hold no reserved word.
+ */
+const DEFAULT_SIGN_IN_DOMAIN_PREFIX = Fn.join('-', [
+  'upload',
+  Fn.select(2, Fn.split('/', Aws.STACK_ID)),
+]);
 
 /**
  * The policy as the functions' environment; `loadConfig` reads it back unchanged. An unset field
@@ -256,7 +316,36 @@ function validate(p: ResolvedUploadApiProps): string[] {
     Number.isSafeInteger(serverErrorMinRequests) && serverErrorMinRequests >= 1,
     'alarmThresholds.serverErrorMinRequests must be an integer >= 1',
   );
+  if (p.site) problems.push(...validateSite(p.site, p.jwt !== undefined));
   problems.push(...validatePolicy(p.policy));
+  return problems;
+}
+
+/** Cognito domain prefixes: 1-63 of a-z, 0-9 and inner hyphens. */
+const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function validateSite(site: ResolvedSiteOptions, externalIssuer: boolean): string[] {
+  const problems: string[] = [];
+  const prefix = site.signInDomainPrefix;
+  if (externalIssuer && prefix !== undefined) {
+    problems.push(
+      'site.signInDomainPrefix names the hosted UI of the own user pool: not with jwtIssuer',
+    );
+  } else if (prefix !== undefined && !Token.isUnresolved(prefix)) {
+    if (!DOMAIN_PREFIX.test(prefix) || /aws|amazon|cognito/.test(prefix)) {
+      problems.push(
+        `site.signInDomainPrefix must be 1-63 lowercase letters, digits and inner hyphens, without aws, amazon or cognito (got ${JSON.stringify(prefix)})`,
+      );
+    }
+  }
+  const clientId = site.signInClientId;
+  if (clientId !== undefined && !externalIssuer) {
+    problems.push(
+      'site.signInClientId requires jwtIssuer (the construct creates its own app client otherwise)',
+    );
+  } else if (clientId !== undefined && clientId.trim() === '') {
+    problems.push('site.signInClientId must not be empty');
+  }
   return problems;
 }
 

@@ -13,7 +13,8 @@ export class UploadApiStack extends Stack {
   constructor(scope: Construct, id: string, props: UploadApiStackProps = {}) {
     super(scope, id, props);
     this.uploadApi = new UploadApi(this, 'UploadApi', props.uploadApi);
-    const { apiUrl, bucket, table, userPool, userPoolClient, dashboard, liveUrl } = this.uploadApi;
+    const { apiUrl, bucket, table, userPool, userPoolClient, dashboard, liveUrl, siteUrl } =
+      this.uploadApi;
 
     new CfnOutput(this, 'ApiUrl', {
       value: `${apiUrl}api/v1`,
@@ -29,6 +30,12 @@ export class UploadApiStack extends Stack {
       new CfnOutput(this, 'LiveUrl', {
         value: liveUrl,
         description: "WebSocket URL of live progress (the SDK's liveUrl, the CLI's --live-url)",
+      });
+    }
+    if (siteUrl) {
+      new CfnOutput(this, 'SiteUrl', {
+        value: siteUrl,
+        description: 'The upload page (signs in through the hosted UI when it can)',
       });
     }
     if (dashboard) {

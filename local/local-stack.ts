@@ -37,6 +37,8 @@ export async function startLocalStack(
   });
   env.AWS_ENDPOINT_URL_S3 = emulators.s3Endpoint;
   env.AWS_ENDPOINT_URL_DYNAMODB = emulators.dynamodbEndpoint;
+  // moto can take seconds under load where DynamoDB takes ms (src/config.ts).
+  env.DYNAMODB_TIMEOUT_MS ??= '5000';
   env.AWS_ACCESS_KEY_ID ??= 'test';
   env.AWS_SECRET_ACCESS_KEY ??= 'test';
   const endpoints = serviceEndpoints(env);

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { issueToken } from './auth.ts';
+import { issueToken, type LocalOidc, localOidc } from './auth.ts';
 import { PrerequisiteError } from './emulator.ts';
 import { startLocalStack } from './local-stack.ts';
 import { type LogOptions, readLogOptions } from './request-log.ts';
@@ -12,8 +12,10 @@ function fail(message: string): never {
 }
 
 let logs: LogOptions;
+let oidc: LocalOidc | undefined;
 try {
   logs = readLogOptions(process.argv.slice(2), process.env);
+  oidc = localOidc();
 } catch (error) {
   fail((error as Error).message);
 }
@@ -49,6 +51,7 @@ Upload page:          ${stack.apiUrl}/?token=${token} (API reference: ${stack.ap
 Storage:              S3 ${storage.s3Engine} at ${storage.s3Endpoint}, DynamoDB at ${storage.dynamodbEndpoint} (in memory: lost on exit)
 OpenAPI document:     ${stack.apiUrl}/openapi.json
 Live progress:        ${stack.liveUrl ?? 'off'} (WebSocket: subscribe to a session id)
+Hosted sign-in:       ${oidc ? `${oidc.issuer} (client ${oidc.clientId}); its tokens and local ones are accepted` : 'off (LOCAL_OIDC_ISSUER and LOCAL_OIDC_CLIENT_ID turn it on)'}
 
 Token for user "local-user" (npm run -s token -- <userId> makes others):
 ${token}

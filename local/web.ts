@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import type { HttpResponse } from '../src/http/error-response.ts';
+import { localOidc } from './auth.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const webDir = join(repoRoot, 'web');
@@ -87,6 +88,12 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({
 });
 `;
 
+/** The page's hosted sign-in, when the local server trusts an OIDC issuer (local/auth.ts). */
+function localPageConfig() {
+  const oidc = localOidc();
+  return oidc ? { oidc: { issuer: oidc.issuer, clientId: oidc.clientId, scope: oidc.scope } } : {};
+}
+
 const TYPES = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
@@ -114,7 +121,7 @@ const FILES: Record<string, Loader> = {
   '/app.js': once(async () => ({ type: 'js', body: (await bundleWebApp()).script })),
   '/style.css': once(async () => ({ type: 'css', body: await readWebFile('style.css') })),
   // Locally the page calls the API of its own origin; a deployed page reads its own config.json.
-  '/config.json': async () => ({ type: 'json', body: '{}' }),
+  '/config.json': async () => ({ type: 'json', body: JSON.stringify(localPageConfig()) }),
   '/docs': async () => ({ type: 'html', body: DOCS_HTML }),
   '/docs/': async () => ({ type: 'html', body: DOCS_HTML }),
   '/docs/init.js': async () => ({ type: 'js', body: DOCS_INIT }),

@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   // Unset: uploaded files are kept until deleted.
   UPLOADED_RETENTION_SECONDS: z.coerce.number().int().positive().optional(),
   CORS_ALLOWED_ORIGINS: z.string().default('*'),
+  // DynamoDB answers in milliseconds; an emulator on a busy machine can take seconds.
+  DYNAMODB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
 });
 
 export interface AppConfig {
@@ -43,6 +45,8 @@ export interface AppConfig {
   /** Set for LocalStack, moto or any S3/DynamoDB-compatible endpoint; unset for real AWS. */
   readonly endpoints: ServiceEndpoints;
   readonly corsAllowedOrigins: readonly string[];
+  /** Silence after which a DynamoDB call is given up and retried (the SDK's socket timeout). */
+  readonly dynamodbTimeoutMs: number;
   readonly policy: UploadPolicy;
 }
 
@@ -81,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     region: e.AWS_REGION,
     endpoints: serviceEndpoints(e),
     corsAllowedOrigins: list(e.CORS_ALLOWED_ORIGINS),
+    dynamodbTimeoutMs: e.DYNAMODB_TIMEOUT_MS,
     policy: {
       defaultChunkSize: e.DEFAULT_CHUNK_SIZE,
       maxFileSize: e.MAX_FILE_SIZE,

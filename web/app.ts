@@ -22,12 +22,15 @@ import { type PickedFile, UploadsView } from './uploads.ts';
 
 const TOKEN_KEY = 'upload-page:token';
 
-/** `?token=` wins (and leaves the address bar, so it is not kept in history), then the saved one. */
+/**
+ * `?token=` wins (and leaves the address bar, so it is not kept in history), then the one saved
+ * for this tab (sessionStorage: a reload keeps it, closing the tab forgets it).
+ */
 function initialToken(): string {
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('token')?.trim();
   if (fromUrl) {
-    localStorage.setItem(TOKEN_KEY, fromUrl);
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
     params.delete('token');
     const query = params.toString();
     history.replaceState(
@@ -37,7 +40,7 @@ function initialToken(): string {
     );
     return fromUrl;
   }
-  return localStorage.getItem(TOKEN_KEY) ?? '';
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
 /** Who the token says the user is (its `sub`), for the page to show; nothing is verified here. */
@@ -88,8 +91,8 @@ async function signInState(
   byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
     manual = tokenInput.value.trim();
-    if (manual) localStorage.setItem(TOKEN_KEY, manual);
-    else localStorage.removeItem(TOKEN_KEY);
+    if (manual) sessionStorage.setItem(TOKEN_KEY, manual);
+    else sessionStorage.removeItem(TOKEN_KEY);
     drawState();
     announce(manual ? 'Token saved' : 'Token removed');
     window.dispatchEvent(new Event('upload-page:signin'));

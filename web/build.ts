@@ -1,15 +1,20 @@
 /**
  * `npm run build:web`: the upload page as static files in web/dist (index.html, app.js,
- * style.css and a config.json to edit), for any static host (S3 + CloudFront, ...).
+ * style.css and a config.json to edit), for any static host (S3 + CloudFront, ...);
+ * `--out <dir>` writes them elsewhere (the stack's `site` builds the page that way).
  * Set `apiUrl` (the stack's ApiUrl without `/api/v1`), `liveUrl` (LiveUrl) and, for hosted sign-in,
  * `oidc` in config.json; the API must allow the page's origin (`allowedOrigins`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { bundleWebApp, readWebFile, WEB_FILES } from '../local/web.ts';
 
-const outDir = fileURLToPath(new URL('./dist/', import.meta.url));
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const outDir = values.out
+  ? resolve(values.out)
+  : fileURLToPath(new URL('./dist/', import.meta.url));
 
 const EXAMPLE_CONFIG = {
   apiUrl: 'https://<api-id>.execute-api.<region>.amazonaws.com',

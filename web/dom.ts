@@ -31,3 +31,11 @@ export function announce(text: string): void {
     region.textContent = text;
   });
 }
+
+/** A control's name as the page gives it: its aria-label, else its text. */
+export const controlName = (control: Element): string =>
+  control.getAttribute('aria-label') ?? control.textContent?.trim() ?? '';
+
+/** Focus is on no element: the focused one was removed, hidden or disabled. */
+export const focusLost = (): boolean =>
+  document.activeElement === null || document.activeElement === document.body;

@@ -1,8 +1,9 @@
 /**
  * Hosted sign-in for a deployed page: the OAuth 2.0 authorization code flow with PKCE (S256), as
- * a public client (no secret). The verifier and state live in sessionStorage for the round trip;
- * the tokens in localStorage, and the access token is refreshed with the refresh token when it
- * nears expiry.
+ * a public client (no secret). The verifier and state live in sessionStorage for the round trip,
+ * and so do the tokens: they last as long as the tab (a reload keeps them, a new tab signs in
+ * again, usually without a prompt while the provider's own session lasts). The access token is
+ * refreshed with the refresh token when it nears expiry.
  */
 import type { OidcSettings } from './config.ts';
 
@@ -92,7 +93,7 @@ async function tokenRequest(settings: OidcSettings, body: Record<string, string>
     ...(refresh ? { refreshToken: refresh } : {}),
     expiresAt: Date.now() + expiresIn * 1000,
   };
-  localStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
+  sessionStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
   return tokens;
 }
 
@@ -112,13 +113,17 @@ export async function completeSignIn(settings: OidcSettings): Promise<boolean> {
     state?: string;
   } | null;
   sessionStorage.removeItem(FLOW_KEY);
-  for (const key of ['code', 'state', 'error', 'error_description', 'session_state'])
+  const from = params.get('iss');
+  for (const key of ['code', 'state', 'error', 'error_description', 'session_state', 'iss'])
     params.delete(key);
   const query = params.toString();
   history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}`);
   if (error) throw new Error(`sign-in failed: ${error}`);
   if (!flow?.verifier || !flow.state || flow.state !== state)
     throw new Error('sign-in failed: the answer does not belong to this sign-in; try again');
+  // RFC 9207: a provider that names itself must be the one the page sent the browser to.
+  if (from && settings.issuer && from.replace(/\/+$/, '') !== settings.issuer.replace(/\/+$/, ''))
+    throw new Error('sign-in failed: the answer came from another provider; try again');
   await tokenRequest(settings, {
     grant_type: 'authorization_code',
     code: code as string,
@@ -130,7 +135,7 @@ export async function completeSignIn(settings: OidcSettings): Promise<boolean> {
 
 export function storedTokens(): StoredTokens | undefined {
   try {
-    const value = JSON.parse(localStorage.getItem(TOKENS_KEY) ?? 'null') as StoredTokens | null;
+    const value = JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? 'null') as StoredTokens | null;
     return value && typeof value.accessToken === 'string' ? value : undefined;
   } catch {
     return undefined;
@@ -138,7 +143,7 @@ export function storedTokens(): StoredTokens | undefined {
 }
 
 export function signOut(): void {
-  localStorage.removeItem(TOKENS_KEY);
+  sessionStorage.removeItem(TOKENS_KEY);
 }
 
 /** A token provider for the SDK: the stored access token, refreshed when it nears expiry. */

@@ -11,7 +11,7 @@ import {
   type WatchMode,
   watch,
 } from '@upload-api/client';
-import { announce, h } from './dom.ts';
+import { announce, controlName, focusLost, h } from './dom.ts';
 import { formatBytes, formatTime, SESSION_STATUS_LABELS } from './format.ts';
 import { describeError } from './messages.ts';
 
@@ -38,6 +38,12 @@ interface Line {
   readonly row: HTMLTableRowElement;
 }
 
+/** A focused control of a row, to focus its like again once the row is redrawn. */
+interface FocusSpot {
+  readonly sessionId: string;
+  readonly name: string;
+}
+
 export class SessionsView {
   private readonly options: SessionsViewOptions;
   private readonly lines = new Map<string, Line>();
@@ -60,12 +66,13 @@ export class SessionsView {
       this.again = true;
       return this.loading;
     }
+    this.options.body.setAttribute('aria-busy', 'true');
     this.loading = this.load(true).finally(() => {
       this.loading = undefined;
       if (this.again) {
         this.again = false;
         void this.refresh();
-      }
+      } else this.options.body.removeAttribute('aria-busy');
     });
     return this.loading;
   }
@@ -88,8 +95,10 @@ export class SessionsView {
         if (!cursor) break;
       }
       this.cursor = cursor;
+      const spot = this.focusSpot();
       if (first) this.clear();
       for (const session of items) this.upsert(session);
+      this.refocus(spot);
       // Watches of sessions no longer shown, or no longer active, end.
       for (const [id, w] of this.watches) {
         if (ACTIVE.has(this.lines.get(id)?.session.status ?? '')) continue;
@@ -114,9 +123,11 @@ export class SessionsView {
     const line = this.lines.get(session.id);
     const row = this.draw(session);
     if (line) {
+      const spot = line.row.contains(document.activeElement) ? this.focusSpot() : undefined;
       line.row.replaceWith(row);
       line.session = session;
       this.lines.set(session.id, { session, row });
+      this.refocus(spot);
     } else {
       this.lines.set(session.id, { session, row });
       this.options.body.append(row);
@@ -145,7 +156,7 @@ export class SessionsView {
       },
       h(
         'th',
-        { scope: 'row', 'data-label': 'File' },
+        { scope: 'row', 'data-label': 'File', tabindex: -1 },
         h('span', { id: nameId }, session.fileName),
         error,
       ),
@@ -188,9 +199,8 @@ export class SessionsView {
   }
 
   /** Asks for a fresh download URL (they expire) and opens it; a link if a pop-up is blocked. */
-  private async download(session: UploadSession, button: HTMLButtonElement): Promise<void> {
-    button.disabled = true;
-    try {
+  private download(session: UploadSession, button: HTMLButtonElement): Promise<void> {
+    return this.act(session.id, button, async () => {
       const { url } = await this.options.client().downloadUrl(session.id);
       const link = h(
         'a',
@@ -200,38 +210,62 @@ export class SessionsView {
       button.replaceWith(link);
       link.focus();
       announce(`Download link for ${session.fileName} ready`);
-    } catch (error) {
-      button.disabled = false;
-      this.fail(session.id, error);
-    }
+    });
   }
 
   private async deleteFile(session: UploadSession, button: HTMLButtonElement): Promise<void> {
     if (!window.confirm(`Delete ${session.fileName}? This cannot be undone.`)) return;
-    button.disabled = true;
-    try {
+    await this.act(session.id, button, async () => {
       await this.options.client().deleteFile(session.id);
       this.upsert({ ...session, status: 'deleted' });
       announce(`${session.fileName} deleted`);
-    } catch (error) {
-      button.disabled = false;
-      this.fail(session.id, error);
-    }
+    });
   }
 
-  private async cancel(id: string, name: string, button: HTMLButtonElement): Promise<void> {
-    button.disabled = true;
-    try {
+  private cancel(id: string, name: string, button: HTMLButtonElement): Promise<void> {
+    return this.act(id, button, async () => {
       const task = this.options.taskOf(id);
       if (task) await task.cancel();
       else await this.options.client().cancel(id);
       const line = this.lines.get(id);
       if (line) this.upsert({ ...line.session, status: 'cancelled' });
       announce(`The upload of ${name} was cancelled`);
+    });
+  }
+
+  /** Runs a row's action with its button disabled (which drops its focus), then refocuses. */
+  private async act(
+    id: string,
+    button: HTMLButtonElement,
+    action: () => Promise<void>,
+  ): Promise<void> {
+    const spot = document.activeElement === button ? this.focusSpot(button) : undefined;
+    button.disabled = true;
+    try {
+      await action();
     } catch (error) {
       button.disabled = false;
       this.fail(id, error);
     }
+    this.refocus(spot);
+  }
+
+  /** Which row control `control` (by default the focused element) is, if it is one. */
+  private focusSpot(control = document.activeElement): FocusSpot | undefined {
+    const row = control?.closest<HTMLElement>('tr[data-session-id]');
+    if (!control || !row || !this.options.body.contains(row)) return undefined;
+    return { sessionId: row.dataset.sessionId ?? '', name: controlName(control) };
+  }
+
+  /**
+   * Gives focus lost in a redraw back to the row: to the control of the same name, else to the
+   * file's name (a deleted file has no control). Focus moved elsewhere meanwhile stays there.
+   */
+  private refocus(spot: FocusSpot | undefined): void {
+    const row = spot && this.lines.get(spot.sessionId)?.row;
+    if (!spot || !row || !focusLost()) return;
+    const controls = Array.from(row.querySelectorAll<HTMLElement>('button:enabled, a[href]'));
+    (controls.find((c) => controlName(c) === spot.name) ?? row.querySelector('th'))?.focus();
   }
 
   private fail(id: string, error: unknown): void {

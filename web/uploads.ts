@@ -95,7 +95,8 @@ export class UploadsView {
       h(
         'div',
         { class: 'upload-head' },
-        h('span', { class: 'name', id: `${id}-name` }, task.name),
+        // Focusable by script: focus goes to the name once the row has no control left.
+        h('span', { class: 'name', id: `${id}-name`, tabindex: -1 }, task.name),
         h('span', { class: 'size' }, formatBytes(task.size)),
         state,
       ),
@@ -153,13 +154,17 @@ export class UploadsView {
     row.element.dataset.state = task.state;
     row.state.textContent = TASK_STATE_LABELS[task.state];
     const ended = isTerminal(task.state);
+    // Read before hiding: Chromium blurs a focused button the moment it is hidden.
+    const focused = document.activeElement;
     row.pause.hidden = task.state !== 'running' && task.state !== 'queued';
     row.resume.hidden = task.state !== 'paused';
     row.cancel.hidden = ended;
     // A pressed button that is now hidden would drop keyboard focus to the page: move it along.
-    const focused = document.activeElement;
     if (focused instanceof HTMLButtonElement && focused.hidden && row.element.contains(focused))
-      [row.resume, row.pause, row.cancel].find((b) => !b.hidden)?.focus();
+      (
+        [row.resume, row.pause, row.cancel].find((b) => !b.hidden) ??
+        row.element.querySelector<HTMLElement>('.name')
+      )?.focus();
     if (task.state === 'succeeded') row.bar.value = 100;
     if (task.state !== 'running') row.detail.textContent = this.sentText(row);
   }

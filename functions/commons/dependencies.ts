@@ -24,7 +24,11 @@ const s3Options = { region: config.region, endpoint: config.endpoints.s3 };
 export const awsClients = {
   s3: createS3Client(s3Options),
   s3Assembly: createAssemblyS3Client(s3Options),
-  documents: createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb }),
+  documents: createDocumentClient({
+    region: config.region,
+    endpoint: config.endpoints.dynamodb,
+    timeoutMs: config.dynamodbTimeoutMs,
+  }),
 };
 
 export const deps: UploadDeps = {

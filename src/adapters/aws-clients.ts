@@ -7,6 +7,11 @@ export interface AwsClientOptions {
   readonly endpoint: string | undefined;
 }
 
+export interface DocumentClientOptions extends AwsClientOptions {
+  /** Socket (silence) timeout; DYNAMODB_TIMEOUT_MS. @default 1000 */
+  readonly timeoutMs?: number;
+}
+
 /**
  * Without these the SDK waits on a silent connection for minutes (DynamoDB's default socket
  * timeout is 300 s, S3 has none) and the route's Lambda times out with no envelope. With them, a
@@ -44,10 +49,13 @@ export function createS3Client(
 export const createAssemblyS3Client = (options: AwsClientOptions): S3Client =>
   createS3Client(options, ASSEMBLY_TIMEOUTS, ASSEMBLY_ATTEMPTS);
 
-export function createDocumentClient(options: AwsClientOptions): DynamoDBDocumentClient {
+export function createDocumentClient(options: DocumentClientOptions): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: options.region,
-    requestHandler: DYNAMODB_TIMEOUTS,
+    requestHandler: {
+      ...DYNAMODB_TIMEOUTS,
+      ...(options.timeoutMs ? { socketTimeout: options.timeoutMs } : {}),
+    },
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   });
   return DynamoDBDocumentClient.from(client, {

@@ -12,31 +12,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../client/sdk/api.ts';
 import { createUpload } from '../../client/sdk/index.ts';
 import { MIN_CHUNK_SIZE } from '../../src/domain/chunk-plan.ts';
 import type { ApiClient } from '../support/api-client.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import type { WatchOutcome } from './browser-page.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI;
-const SKIP_REASON = SKIP
-  ? ` (SKIPPED: no ${CHROMIUM}; apt-get install chromium, as .ci/run does)`
-  : '';
-if (SKIP) console.warn(`browser-watch.test.ts${SKIP_REASON}`);
-// Without the background-networking flags Chromium keeps dialling Google on this closed network.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const SKIP_REASON = chromiumSkipReason('browser-watch.test.ts');
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('./screenshots/watch.png', import.meta.url));
 const CHUNKS = 4;
@@ -116,19 +102,13 @@ class Gate {
 
 const diagnostics = () => consoleLines.join('\n') || 'no console output';
 
-describe.skipIf(SKIP)(`watch in headless Chromium${SKIP_REASON}`, () => {
+describe.skipIf(SKIP_REASON !== '')(`watch in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
     const served = await servePage();
     pageServer = served.server;
     harness = await startHarness({ CORS_ALLOWED_ORIGINS: served.origin }, { live: true });
     api = await harness.as('browser-watch-user');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 800, height: 300 } });
     page.on('console', (m) => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_CHUNK_SIZE } from '../../src/domain/chunk-plan.ts';
 import { type ApiClient, sha256Hex } from '../support/api-client.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import type { RunOptions, RunResult, SeenRequest } from './browser-page.ts';
 
@@ -15,22 +15,7 @@ import type { RunOptions, RunResult, SeenRequest } from './browser-page.ts';
  * page, the API and storage (LocalStack, path-style) are three origins, so every call crosses CORS as
  * it would in production (the API allows the page origin; the bucket's CORS exposes ETag).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI;
-const SKIP_REASON = SKIP
-  ? ` (SKIPPED: no ${CHROMIUM}; apt-get install chromium, as .ci/run does)`
-  : '';
-if (SKIP) console.warn(`browser.test.ts${SKIP_REASON}`);
-// Without the background-networking flags Chromium keeps dialling Google on this closed network.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const SKIP_REASON = chromiumSkipReason('browser.test.ts');
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SIZE = 3 * MIN_CHUNK_SIZE + 123_457; // 3 full chunks and a tail
 const TOTAL_CHUNKS = 4;
@@ -91,23 +76,17 @@ const chunkNumbers = (result: RunResult): number[] =>
 const diagnostics = () => consoleLines.join('\n') || 'no console output';
 const pageErrors = () => consoleLines.filter((line) => line.startsWith('[pageerror]'));
 
-describe.skipIf(SKIP)(`the SDK in headless Chromium${SKIP_REASON}`, () => {
+describe.skipIf(SKIP_REASON !== '')(`the SDK in headless Chromium${SKIP_REASON}`, () => {
   let bundledInputs: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
     const served = await servePage();
     pageServer = served.server;
     pageOrigin = served.origin;
     bundledInputs = served.inputs;
     harness = await startHarness({ CORS_ALLOWED_ORIGINS: pageOrigin });
     api = await harness.as('browser-user');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('console', (m) => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));

@@ -9,33 +9,18 @@
  * a gate (Playwright routing) so the test decides when chunks go, with no sleeps.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { type Browser, chromium, type Page, type Route } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, sha256Hex } from '../support/api-client.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI;
-const SKIP_REASON = SKIP
-  ? ` (SKIPPED: no ${CHROMIUM}; apt-get install chromium, as .ci/run does)`
-  : '';
-if (SKIP) console.warn(`upload-page.test.ts${SKIP_REASON}`);
-// Without the background-networking flags Chromium keeps dialling Google on this closed network.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const SKIP_REASON = chromiumSkipReason('upload-page.test.ts');
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const MIB = 1024 * 1024;
 const CHUNK = 5 * MIB; // the server's default chunk size, which the page uses
@@ -166,10 +151,8 @@ async function storedSha256(name: string): Promise<{ key: string; sha256: string
   return { key: session.key, sha256: sha256Hex(bytes) };
 }
 
-describe.skipIf(SKIP)(`the upload page in headless Chromium${SKIP_REASON}`, () => {
+describe.skipIf(SKIP_REASON !== '')(`the upload page in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
     await mkdir(SCREENSHOTS, { recursive: true });
     dir = await mkdtemp(join(tmpdir(), 'upload-page-'));
     await makeSource('notes.txt', new TextEncoder().encode('a line of notes\n'.repeat(20_000)));
@@ -191,11 +174,7 @@ describe.skipIf(SKIP)(`the upload page in headless Chromium${SKIP_REASON}`, () =
       { live: true },
     );
     api = await harness.as('page-user');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('console', (m) => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));

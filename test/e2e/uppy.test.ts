@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,11 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Uppy } from '@uppy/core';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UppyCompleted } from '../../client/sdk/uppy.ts';
 import { MIB } from '../../src/domain/chunk-plan.ts';
 import type { ApiClient } from '../support/api-client.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 /**
@@ -20,21 +20,7 @@ import { type Harness, startHarness } from '../support/harness.ts';
  * storage (LocalStack) are three origins. Files go in through the Dashboard's own file input and
  * its Upload button; parts are PUT by Uppy's XMLHttpRequest, seen here through Playwright.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI;
-const SKIP_REASON = SKIP
-  ? ` (SKIPPED: no ${CHROMIUM}; apt-get install chromium, as .ci/run does)`
-  : '';
-if (SKIP) console.warn(`uppy.test.ts${SKIP_REASON}`);
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const SKIP_REASON = chromiumSkipReason('uppy.test.ts');
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const example = 'client/examples/uppy';
 const SCREENSHOT = 'test/e2e/screenshots/uppy.png';
@@ -145,182 +131,179 @@ async function storedObject(key: string): Promise<Uint8Array> {
   return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
 }
 
-describe.skipIf(SKIP)(`Uppy's Dashboard on the adapter in headless Chromium${SKIP_REASON}`, () => {
-  let bundledInputs: string[] = [];
+describe.skipIf(SKIP_REASON !== '')(
+  `Uppy's Dashboard on the adapter in headless Chromium${SKIP_REASON}`,
+  () => {
+    let bundledInputs: string[] = [];
 
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
-    const served = await servePage();
-    pageServer = served.server;
-    pageOrigin = served.origin;
-    bundledInputs = served.inputs;
-    harness = await startHarness({ CORS_ALLOWED_ORIGINS: pageOrigin });
-    api = await harness.as('uppy-user');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    beforeAll(async () => {
+      const served = await servePage();
+      pageServer = served.server;
+      pageOrigin = served.origin;
+      bundledInputs = served.inputs;
+      harness = await startHarness({ CORS_ALLOWED_ORIGINS: pageOrigin });
+      api = await harness.as('uppy-user');
+      browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 900, height: 720 } });
+      page.on('console', (m) => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
+      page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
+      watchRequests(page, new URL(harness.url).origin);
+      const fragment = new URLSearchParams({ apiUrl: harness.url, token: api.token });
+      await page.goto(`${pageOrigin}/#${fragment}`);
+      await page.waitForFunction(() => 'uppy' in window);
     });
-    page = await browser.newPage({ viewport: { width: 900, height: 720 } });
-    page.on('console', (m) => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
-    watchRequests(page, new URL(harness.url).origin);
-    const fragment = new URLSearchParams({ apiUrl: harness.url, token: api.token });
-    await page.goto(`${pageOrigin}/#${fragment}`);
-    await page.waitForFunction(() => 'uppy' in window);
-  });
 
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-    pageServer?.close();
-  });
+    afterAll(async () => {
+      await browser?.close();
+      await harness?.close();
+      pageServer?.close();
+    });
 
-  it('bundles the adapter without Node-only modules or the main SDK entry', () => {
-    expect(bundledInputs).toContain('client/sdk/uppy.ts');
-    expect(bundledInputs.filter((f) => /client\/sdk\/(node|index)/.test(f))).toEqual([]);
-  });
+    it('bundles the adapter without Node-only modules or the main SDK entry', () => {
+      expect(bundledInputs).toContain('client/sdk/uppy.ts');
+      expect(bundledInputs.filter((f) => /client\/sdk\/(node|index)/.test(f))).toEqual([]);
+    });
 
-  it('uploads a multi-part and a small file from the Dashboard, each part bound to its SHA-256', async () => {
-    // Prepare: two files given to the Dashboard's own file input.
-    const big = new Uint8Array(randomBytes(12 * MIB));
-    const small = new Uint8Array(randomBytes(70_001));
-    await page
-      .locator('input.uppy-Dashboard-input[name="files[]"]')
-      .first()
-      .setInputFiles([
-        { name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(big) },
-        { name: 'small.txt', mimeType: 'text/plain', buffer: Buffer.from(small) },
-      ]);
-    await page.waitForFunction(() => window.uppy.getFiles().length === 2);
-    await page.evaluate(() => {
-      window.uppy.once('complete', (result) => {
-        window.uppyOutcome = {
-          successful: (result.successful ?? []).map((f) => ({
-            name: f.name,
-            uploadURL: f.uploadURL,
-            body: f.response?.body as unknown as UppyCompleted,
-          })),
-          failed: (result.failed ?? []).map((f) => ({ name: f.name, error: String(f.error) })),
-        };
+    it('uploads a multi-part and a small file from the Dashboard, each part bound to its SHA-256', async () => {
+      // Prepare: two files given to the Dashboard's own file input.
+      const big = new Uint8Array(randomBytes(12 * MIB));
+      const small = new Uint8Array(randomBytes(70_001));
+      await page
+        .locator('input.uppy-Dashboard-input[name="files[]"]')
+        .first()
+        .setInputFiles([
+          { name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(big) },
+          { name: 'small.txt', mimeType: 'text/plain', buffer: Buffer.from(small) },
+        ]);
+      await page.waitForFunction(() => window.uppy.getFiles().length === 2);
+      await page.evaluate(() => {
+        window.uppy.once('complete', (result) => {
+          window.uppyOutcome = {
+            successful: (result.successful ?? []).map((f) => ({
+              name: f.name,
+              uploadURL: f.uploadURL,
+              body: f.response?.body as unknown as UppyCompleted,
+            })),
+            failed: (result.failed ?? []).map((f) => ({ name: f.name, error: String(f.error) })),
+          };
+        });
       });
+
+      // Act: the Dashboard's Upload button; wait for Uppy's `complete`.
+      await page.locator('.uppy-StatusBar-actionBtn--upload').click();
+      await page.waitForFunction(() => window.uppyOutcome !== undefined, undefined, {
+        timeout: 120_000,
+      });
+      const outcome = (await page.evaluate(() => window.uppyOutcome)) as Outcome;
+      await Promise.all(reading);
+
+      // Assess: Uppy reports both uploaded, with the adapter's answer.
+      expect(outcome.failed, diagnostics()).toEqual([]);
+      const byName = new Map(outcome.successful.map((f) => [f.name, f]));
+      expect([...byName.keys()].sort()).toEqual(['big.bin', 'small.txt']);
+      for (const [name, source] of [
+        ['big.bin', big],
+        ['small.txt', small],
+      ] as const) {
+        const done = byName.get(name)?.body as UppyCompleted;
+        expect(done.file).toMatchObject({ name, size: source.length, status: 'uploaded' });
+        // The uploadURL Uppy shows is the presigned download link of the finished file.
+        expect(byName.get(name)?.uploadURL).toBe(done.location);
+        expect(done.location).toMatch(/^http.*X-Amz-Signature=/);
+        // Storage holds exactly the source's bytes, and the session is finished.
+        expect(sha256(await storedObject(done.key))).toBe(sha256(source));
+        const session = await api.request('GET', `/uploads/${done.sessionId}`);
+        expect(session.body.data).toMatchObject({ status: 'uploaded', chunkSize: PART });
+      }
+
+      // Every part PUT carried its own SHA-256, signed into its URL with its length: three parts
+      // of big.bin (5, 5 and 2 MiB) and the one part of small.txt.
+      const bigDone = byName.get('big.bin')?.body as UppyCompleted;
+      const smallDone = byName.get('small.txt')?.body as UppyCompleted;
+      expect(partPuts.every((p) => p.status === 200 && p.etagVisible)).toBe(true);
+      expect(partPuts).toHaveLength(4);
+      for (const put of partPuts) {
+        expect(put.signedHeaders).toEqual(
+          expect.arrayContaining(['content-length', 'x-amz-checksum-sha256']),
+        );
+      }
+      const expected = new Set([
+        ...[0, 1, 2].map((n) => sha256(big.subarray(n * PART, (n + 1) * PART))),
+        sha256(small),
+      ]);
+      expect(new Set(partPuts.map((p) => p.checksum))).toEqual(expected);
+      expect(partPuts.filter((p) => p.partNumber === 1)).toHaveLength(2);
+      expect(partPuts.map((p) => p.partNumber).sort()).toEqual([1, 1, 2, 3]);
+
+      // Parts were recorded through the batch route, then each session completed once.
+      const recordCalls = (id: string) =>
+        apiCalls.filter((c) => c === `PUT /api/v1/uploads/${id}/chunks`);
+      expect(recordCalls(bigDone.sessionId).length).toBeGreaterThan(0);
+      expect(recordCalls(smallDone.sessionId).length).toBeGreaterThan(0);
+      expect(apiCalls.filter((c) => c.endsWith('/complete'))).toHaveLength(2);
+      expect(consoleLines.filter((l) => /pageerror|console\.error/.test(l))).toEqual([]);
+
+      // The Dashboard shows both done.
+      await page.locator('.uppy-StatusBar.is-complete').waitFor();
+      await mkdir(`${repoRoot}test/e2e/screenshots`, { recursive: true });
+      await page.screenshot({ path: `${repoRoot}${SCREENSHOT}`, fullPage: true });
     });
 
-    // Act: the Dashboard's Upload button; wait for Uppy's `complete`.
-    await page.locator('.uppy-StatusBar-actionBtn--upload').click();
-    await page.waitForFunction(() => window.uppyOutcome !== undefined, undefined, {
-      timeout: 120_000,
-    });
-    const outcome = (await page.evaluate(() => window.uppyOutcome)) as Outcome;
-    await Promise.all(reading);
+    it("pauses mid-upload and resumes through Uppy's listParts, which asks the ledger", async () => {
+      // Prepare: a fresh Dashboard with one 12 MiB file; pause as soon as part 1 is stored, and
+      // resume as soon as Uppy says it paused.
+      await page.evaluate(() => window.uppy.clear());
+      partPuts.length = 0;
+      apiCalls.length = 0;
+      const source = new Uint8Array(randomBytes(12 * MIB));
+      await page
+        .locator('input.uppy-Dashboard-input[name="files[]"]')
+        .first()
+        .setInputFiles([
+          { name: 'paused.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(source) },
+        ]);
+      await page.waitForFunction(() => window.uppy.getFiles().length === 1);
+      await page.evaluate(() => {
+        const uppy = window.uppy;
+        window.uppyOutcome = undefined;
+        let paused = false;
+        uppy.on('s3-multipart:part-uploaded', (file, part) => {
+          if (paused || part.PartNumber !== 1 || !file) return;
+          paused = true;
+          uppy.pauseResume(file.id);
+        });
+        uppy.on('upload-pause', (file, isPaused) => {
+          if (isPaused && file) queueMicrotask(() => uppy.pauseResume(file.id));
+        });
+        uppy.once('complete', (result) => {
+          window.uppyOutcome = {
+            successful: (result.successful ?? []).map((f) => ({
+              name: f.name,
+              body: f.response?.body as unknown as UppyCompleted,
+            })),
+            failed: (result.failed ?? []).map((f) => ({ name: f.name, error: String(f.error) })),
+          };
+        });
+      });
 
-    // Assess: Uppy reports both uploaded, with the adapter's answer.
-    expect(outcome.failed, diagnostics()).toEqual([]);
-    const byName = new Map(outcome.successful.map((f) => [f.name, f]));
-    expect([...byName.keys()].sort()).toEqual(['big.bin', 'small.txt']);
-    for (const [name, source] of [
-      ['big.bin', big],
-      ['small.txt', small],
-    ] as const) {
-      const done = byName.get(name)?.body as UppyCompleted;
-      expect(done.file).toMatchObject({ name, size: source.length, status: 'uploaded' });
-      // The uploadURL Uppy shows is the presigned download link of the finished file.
-      expect(byName.get(name)?.uploadURL).toBe(done.location);
-      expect(done.location).toMatch(/^http.*X-Amz-Signature=/);
-      // Storage holds exactly the source's bytes, and the session is finished.
+      // Act
+      await page.locator('.uppy-StatusBar-actionBtn--upload').click();
+      await page.waitForFunction(() => window.uppyOutcome !== undefined, undefined, {
+        timeout: 120_000,
+      });
+      const outcome = (await page.evaluate(() => window.uppyOutcome)) as Outcome;
+      await Promise.all(reading);
+
+      // Assess: Uppy asked the ledger what was there (POST /resume), part 1 was sent only once,
+      // and the file in storage is the source.
+      expect(outcome.failed, diagnostics()).toEqual([]);
+      const done = outcome.successful[0]?.body as UppyCompleted;
+      expect(apiCalls).toContain(`POST /api/v1/uploads/${done.sessionId}/resume`);
+      expect(partPuts.filter((p) => p.partNumber === 1 && p.status === 200)).toHaveLength(1);
       expect(sha256(await storedObject(done.key))).toBe(sha256(source));
       const session = await api.request('GET', `/uploads/${done.sessionId}`);
-      expect(session.body.data).toMatchObject({ status: 'uploaded', chunkSize: PART });
-    }
-
-    // Every part PUT carried its own SHA-256, signed into its URL with its length: three parts
-    // of big.bin (5, 5 and 2 MiB) and the one part of small.txt.
-    const bigDone = byName.get('big.bin')?.body as UppyCompleted;
-    const smallDone = byName.get('small.txt')?.body as UppyCompleted;
-    expect(partPuts.every((p) => p.status === 200 && p.etagVisible)).toBe(true);
-    expect(partPuts).toHaveLength(4);
-    for (const put of partPuts) {
-      expect(put.signedHeaders).toEqual(
-        expect.arrayContaining(['content-length', 'x-amz-checksum-sha256']),
-      );
-    }
-    const expected = new Set([
-      ...[0, 1, 2].map((n) => sha256(big.subarray(n * PART, (n + 1) * PART))),
-      sha256(small),
-    ]);
-    expect(new Set(partPuts.map((p) => p.checksum))).toEqual(expected);
-    expect(partPuts.filter((p) => p.partNumber === 1)).toHaveLength(2);
-    expect(partPuts.map((p) => p.partNumber).sort()).toEqual([1, 1, 2, 3]);
-
-    // Parts were recorded through the batch route, then each session completed once.
-    const recordCalls = (id: string) =>
-      apiCalls.filter((c) => c === `PUT /api/v1/uploads/${id}/chunks`);
-    expect(recordCalls(bigDone.sessionId).length).toBeGreaterThan(0);
-    expect(recordCalls(smallDone.sessionId).length).toBeGreaterThan(0);
-    expect(apiCalls.filter((c) => c.endsWith('/complete'))).toHaveLength(2);
-    expect(consoleLines.filter((l) => /pageerror|console\.error/.test(l))).toEqual([]);
-
-    // The Dashboard shows both done.
-    await page.locator('.uppy-StatusBar.is-complete').waitFor();
-    await mkdir(`${repoRoot}test/e2e/screenshots`, { recursive: true });
-    await page.screenshot({ path: `${repoRoot}${SCREENSHOT}`, fullPage: true });
-  });
-
-  it("pauses mid-upload and resumes through Uppy's listParts, which asks the ledger", async () => {
-    // Prepare: a fresh Dashboard with one 12 MiB file; pause as soon as part 1 is stored, and
-    // resume as soon as Uppy says it paused.
-    await page.evaluate(() => window.uppy.clear());
-    partPuts.length = 0;
-    apiCalls.length = 0;
-    const source = new Uint8Array(randomBytes(12 * MIB));
-    await page
-      .locator('input.uppy-Dashboard-input[name="files[]"]')
-      .first()
-      .setInputFiles([
-        { name: 'paused.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(source) },
-      ]);
-    await page.waitForFunction(() => window.uppy.getFiles().length === 1);
-    await page.evaluate(() => {
-      const uppy = window.uppy;
-      window.uppyOutcome = undefined;
-      let paused = false;
-      uppy.on('s3-multipart:part-uploaded', (file, part) => {
-        if (paused || part.PartNumber !== 1 || !file) return;
-        paused = true;
-        uppy.pauseResume(file.id);
-      });
-      uppy.on('upload-pause', (file, isPaused) => {
-        if (isPaused && file) queueMicrotask(() => uppy.pauseResume(file.id));
-      });
-      uppy.once('complete', (result) => {
-        window.uppyOutcome = {
-          successful: (result.successful ?? []).map((f) => ({
-            name: f.name,
-            body: f.response?.body as unknown as UppyCompleted,
-          })),
-          failed: (result.failed ?? []).map((f) => ({ name: f.name, error: String(f.error) })),
-        };
-      });
+      expect(session.body.data).toMatchObject({ status: 'uploaded', chunksUploaded: 3 });
+      expect(consoleLines.filter((l) => /pageerror/.test(l))).toEqual([]);
     });
-
-    // Act
-    await page.locator('.uppy-StatusBar-actionBtn--upload').click();
-    await page.waitForFunction(() => window.uppyOutcome !== undefined, undefined, {
-      timeout: 120_000,
-    });
-    const outcome = (await page.evaluate(() => window.uppyOutcome)) as Outcome;
-    await Promise.all(reading);
-
-    // Assess: Uppy asked the ledger what was there (POST /resume), part 1 was sent only once,
-    // and the file in storage is the source.
-    expect(outcome.failed, diagnostics()).toEqual([]);
-    const done = outcome.successful[0]?.body as UppyCompleted;
-    expect(apiCalls).toContain(`POST /api/v1/uploads/${done.sessionId}/resume`);
-    expect(partPuts.filter((p) => p.partNumber === 1 && p.status === 200)).toHaveLength(1);
-    expect(sha256(await storedObject(done.key))).toBe(sha256(source));
-    const session = await api.request('GET', `/uploads/${done.sessionId}`);
-    expect(session.body.data).toMatchObject({ status: 'uploaded', chunksUploaded: 3 });
-    expect(consoleLines.filter((l) => /pageerror/.test(l))).toEqual([]);
-  });
-});
+  },
+);

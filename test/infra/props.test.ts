@@ -112,6 +112,35 @@ describe('UploadApi props', () => {
       { policy: { allowedContentTypes: ['a/b,c/d'] } },
       /allowedContentTypes/,
     ],
+    [
+      'an uppercase sign-in domain prefix',
+      { site: { signInDomainPrefix: 'Uploads' } },
+      /signInDomainPrefix must be/,
+    ],
+    [
+      'a sign-in domain prefix with a reserved word',
+      { site: { signInDomainPrefix: 'my-aws-uploads' } },
+      /signInDomainPrefix must be/,
+    ],
+    [
+      'a sign-in domain prefix ending in a hyphen',
+      { site: { signInDomainPrefix: 'uploads-' } },
+      /signInDomainPrefix must be/,
+    ],
+    [
+      'a sign-in domain prefix with an external issuer',
+      {
+        jwtIssuer: 'https://login.example.com/',
+        jwtAudience: ['upload-api'],
+        site: { signInDomainPrefix: 'uploads' },
+      },
+      /signInDomainPrefix .*not with jwtIssuer/,
+    ],
+    [
+      'a sign-in client id without an external issuer',
+      { site: { signInClientId: 'page' } },
+      /signInClientId requires jwtIssuer/,
+    ],
   ])('rejects %s', (_, props, message) => {
     expect(problemsOf(props)).toMatch(message);
   });

@@ -33,6 +33,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_S3: s3.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    DYNAMODB_TIMEOUT_MS: '1000', // the deployed default, which the route timeout is sized for
   });
   alice = await harness.as('alice');
 });

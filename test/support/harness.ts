@@ -37,6 +37,9 @@ export async function startHarness(
     UPLOADS_BUCKET: `uploads-test-${suffix}`,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true', // one metrics line per request would flood the output
+    // moto answers in ms when idle and in seconds while the suite loads both cores; the 1 s
+    // default made such moments 503s. Tests of timeouts set it back (storage-outage.test.ts).
+    DYNAMODB_TIMEOUT_MS: '5000',
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...env,

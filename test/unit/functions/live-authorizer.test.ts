@@ -50,7 +50,11 @@ const verifier = () =>
 
 describe('createTokenVerifier', () => {
   it('accepts a token of the issuer for an accepted audience, as its user', async () => {
-    expect(await verifier()(await token())).toEqual({ ok: true, userId: 'alice' });
+    expect(await verifier()(await token())).toMatchObject({
+      ok: true,
+      userId: 'alice',
+      claims: { sub: 'alice' },
+    });
   });
 
   it('accepts a Cognito access token, whose audience is its client_id', async () => {
@@ -59,7 +63,11 @@ describe('createTokenVerifier', () => {
       client_id: 'upload-api',
       token_use: 'access',
     });
-    expect(await verifier()(accessToken)).toEqual({ ok: true, userId: 'alice' });
+    expect(await verifier()(accessToken)).toMatchObject({
+      ok: true,
+      userId: 'alice',
+      claims: { sub: 'alice' },
+    });
   });
 
   it.each<[string, () => Promise<string>, string]>([

@@ -1,6 +1,6 @@
 import { type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { issueToken, verifyBearer } from '../../../local/auth.ts';
+import { issueToken, localOidc, verifyBearer } from '../../../local/auth.ts';
 
 const secret = new TextEncoder().encode(
   process.env.LOCAL_JWT_SECRET ?? 'local-development-secret-not-for-production',
@@ -44,5 +44,39 @@ describe('verifyBearer', () => {
     // Act & Assess
     expect(await verifyBearer(undefined)).toBeUndefined();
     expect(await verifyBearer('Basic abc')).toBeUndefined();
+  });
+});
+
+describe('localOidc', () => {
+  it('is off unless LOCAL_OIDC_ISSUER is set', () => {
+    expect(localOidc({})).toBeUndefined();
+    expect(localOidc({ LOCAL_OIDC_ISSUER: ' ' })).toBeUndefined();
+  });
+
+  it('accepts the client id as audience unless LOCAL_OIDC_AUDIENCE lists others', () => {
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc';
+    expect(localOidc({ LOCAL_OIDC_ISSUER: issuer, LOCAL_OIDC_CLIENT_ID: 'web' })).toEqual({
+      issuer,
+      clientId: 'web',
+      audience: ['web'],
+      scope: 'openid',
+    });
+    expect(
+      localOidc({
+        LOCAL_OIDC_ISSUER: issuer,
+        LOCAL_OIDC_CLIENT_ID: 'web',
+        LOCAL_OIDC_AUDIENCE: 'api, web',
+        LOCAL_OIDC_SCOPE: 'openid email',
+      }),
+    ).toMatchObject({ audience: ['api', 'web'], scope: 'openid email' });
+  });
+
+  it('refuses an issuer that is not a URL, or one without a client id', () => {
+    expect(() => localOidc({ LOCAL_OIDC_ISSUER: 'cognito', LOCAL_OIDC_CLIENT_ID: 'web' })).toThrow(
+      /LOCAL_OIDC_ISSUER must be a URL/,
+    );
+    expect(() => localOidc({ LOCAL_OIDC_ISSUER: 'https://issuer.example' })).toThrow(
+      /LOCAL_OIDC_CLIENT_ID/,
+    );
   });
 });
