@@ -89,7 +89,9 @@ export class UploadAuth extends Construct {
             },
             supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
           }
-        : {}),
+        : // Without a hosted page no OAuth flow is needed: CDK would otherwise allow the implicit
+          // grant to a placeholder callback URL.
+          { disableOAuth: true }),
     });
     const clientId = this.userPoolClient.userPoolClientId;
     const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;

@@ -228,6 +228,8 @@ function contentSecurityPolicy(signInSources: readonly string[]): string {
     `https://${regional('execute-api')}`,
     `wss://${regional('execute-api')}`,
     `https://${regional('s3')}`,
+    // us-east-1 buckets may also be addressed without the region.
+    `https://*.s3.${Aws.URL_SUFFIX}`,
     ...signInSources,
   ];
   return [

@@ -200,7 +200,7 @@ describe('upload page (site)', () => {
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
-        `connect-src 'self' https://*.execute-api.${region} wss://*.execute-api.${region} https://*.s3.${region} https://upload-{AWS::StackId}[2].auth.{AWS::Region}.amazoncognito.com`,
+        `connect-src 'self' https://*.execute-api.${region} wss://*.execute-api.${region} https://*.s3.${region} https://*.s3.{AWS::URLSuffix} https://upload-{AWS::StackId}[2].auth.{AWS::Region}.amazoncognito.com`,
         "form-action 'self'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
@@ -306,6 +306,9 @@ describe('upload page (site)', () => {
     expect(Object.keys(template.toJSON().Outputs)).not.toContain('SiteUrl');
     const [, client] = single(template, 'AWS::Cognito::UserPoolClient');
     expect(JSON.stringify(client)).not.toContain('Distribution');
+    // No OAuth flow at all (CDK's default would allow the implicit grant to a placeholder URL).
+    expect(client).toMatchObject({ AllowedOAuthFlowsUserPoolClient: false });
+    expect(JSON.stringify(client)).not.toContain('implicit');
   });
 
   it('takes a chosen hosted UI prefix and keeps "*" origins as they are', () => {
