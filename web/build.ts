@@ -38,5 +38,5 @@ await writeFile(
 );
 console.log(
   `wrote ${outDir}: index.html, app.js (${(script.length / 1024).toFixed(0)} KiB), style.css, ` +
-    'config.example.json (copy it to config.json and fill it in)',
+    `config.example.json${values.out ? '' : ' (copy it to config.json and fill it in)'}`,
 );
