@@ -107,6 +107,7 @@ export class UploadAuth extends Construct {
         issuer,
         authorizationEndpoint: `${hostedUi}/oauth2/authorize`,
         tokenEndpoint: `${hostedUi}/oauth2/token`,
+        logoutEndpoint: `${hostedUi}/logout`,
         clientId,
         scope: 'openid email',
         redirectUri: hostedSignIn.siteUrl,

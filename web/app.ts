@@ -102,9 +102,10 @@ async function signInState(
       signIn(oidc).catch((error: unknown) => announce(describeError(error)));
     });
     byId('oidc-signout').addEventListener('click', () => {
-      signOut();
+      const leaving = signOut(oidc);
       drawState();
       announce('Signed out');
+      leaving.catch((error: unknown) => announce(describeError(error)));
     });
   }
   drawState();

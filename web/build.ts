@@ -23,6 +23,7 @@ const EXAMPLE_CONFIG = {
     issuer: 'https://cognito-idp.<region>.amazonaws.com/<user-pool-id>',
     authorizationEndpoint: 'https://<domain>.auth.<region>.amazoncognito.com/oauth2/authorize',
     tokenEndpoint: 'https://<domain>.auth.<region>.amazoncognito.com/oauth2/token',
+    logoutEndpoint: 'https://<domain>.auth.<region>.amazoncognito.com/logout',
     clientId: '<app-client-id>',
     scope: 'openid email',
   },

@@ -14,6 +14,11 @@ export interface OidcSettings {
   /** Instead of discovery (Cognito hosted UI: `https://<domain>/oauth2/authorize`). */
   readonly authorizationEndpoint?: string;
   readonly tokenEndpoint?: string;
+  /**
+   * Cognito's `https://<domain>/logout` (it takes `client_id` and `logout_uri`). Without it,
+   * sign-out uses the issuer's `end_session_endpoint` when discovery names one.
+   */
+  readonly logoutEndpoint?: string;
   readonly clientId: string;
   /** @default 'openid' */
   readonly scope?: string;
@@ -52,6 +57,7 @@ export function parseConfig(value: unknown, origin: string): PageConfig {
       ...pick('issuer'),
       ...pick('authorizationEndpoint'),
       ...pick('tokenEndpoint'),
+      ...pick('logoutEndpoint'),
       ...pick('scope'),
       ...pick('redirectUri'),
     };

@@ -13,6 +13,8 @@ const TOKENS_KEY = 'upload-page:oidc-tokens';
 interface Endpoints {
   readonly authorization: string;
   readonly token: string;
+  /** RP-initiated logout (OpenID Connect `end_session_endpoint`), when discovery names one. */
+  readonly endSession?: string;
 }
 
 interface StoredTokens {
@@ -51,7 +53,8 @@ async function endpoints(settings: OidcSettings): Promise<Endpoints> {
   const token = settings.tokenEndpoint ?? document.token_endpoint;
   if (typeof authorization !== 'string' || typeof token !== 'string')
     throw new Error(`${url} names no authorization or token endpoint`);
-  return { authorization, token };
+  const endSession = document.end_session_endpoint;
+  return { authorization, token, ...(typeof endSession === 'string' ? { endSession } : {}) };
 }
 
 /** Sends the browser to the provider's sign-in page. */
@@ -142,8 +145,27 @@ export function storedTokens(): StoredTokens | undefined {
   }
 }
 
-export function signOut(): void {
+/**
+ * Forgets the tokens, then ends the provider's own session too when it offers a way (the browser
+ * goes there and comes back): otherwise the next sign-in on this browser would need no password.
+ */
+export async function signOut(settings: OidcSettings): Promise<void> {
   sessionStorage.removeItem(TOKENS_KEY);
+  const back = redirectUri(settings);
+  let url: URL | undefined;
+  if (settings.logoutEndpoint) {
+    url = new URL(settings.logoutEndpoint);
+    url.search = new URLSearchParams({ client_id: settings.clientId, logout_uri: back }).toString();
+  } else {
+    const { endSession } = await endpoints(settings);
+    if (!endSession) return;
+    url = new URL(endSession);
+    url.search = new URLSearchParams({
+      client_id: settings.clientId,
+      post_logout_redirect_uri: back,
+    }).toString();
+  }
+  location.assign(url.toString());
 }
 
 /** A token provider for the SDK: the stored access token, refreshed when it nears expiry. */

@@ -5,7 +5,8 @@
  * authorizer would (issuer, audience or client_id, exp, sub). The provider is a real one on
  * loopback (test/support/oidc-issuer.ts) standing in for Cognito's hosted UI, which no emulator
  * here serves. Proves: sign-in, an upload owned by the provider's user with its bytes in
- * storage, a reload keeping the sign-in, sign-out, and a forged callback refused.
+ * storage, a reload keeping the sign-in, a refresh, sign-out at the page and the provider, and a
+ * forged callback refused.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -169,14 +170,21 @@ describe.skipIf(SKIP_REASON !== '')(`hosted sign-in on the upload page${SKIP_REA
     await page.locator('#session-rows tr[data-name="signed-in.bin"]').waitFor();
   });
 
-  it('signs out: the tokens are gone and the API is no longer called with them', async () => {
-    // Act
+  it("signs out of the page and of the provider's session: the next sign-in asks for the password again", async () => {
+    // Act: the page's button, then the provider's own confirmation.
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.origin === issuer.issuer);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL((url) => url.origin === new URL(harness.url).origin);
+    await page.locator('body[data-loaded="true"]').waitFor();
 
-    // Assess
+    // Assess: no token left in the tab, and the provider has forgotten the user.
     expect(await state().textContent()).toBe('Not signed in.');
     expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
     expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.locator('input[name="login"]').waitFor();
+    await screenshot('3-signed-out');
   });
 
   it('refuses a callback that does not belong to a sign-in it started', async () => {

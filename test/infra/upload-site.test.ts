@@ -228,6 +228,7 @@ describe('upload page (site)', () => {
           issuer: `https://cognito-idp.{AWS::Region}.amazonaws.com/{${pool}}`,
           authorizationEndpoint: `${hostedUi}/oauth2/authorize`,
           tokenEndpoint: `${hostedUi}/oauth2/token`,
+          logoutEndpoint: `${hostedUi}/logout`,
           clientId: `{${client}}`,
           scope: 'openid email',
           redirectUri: `https://{${ids.distribution}.DomainName}/`,

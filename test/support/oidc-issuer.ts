@@ -32,6 +32,7 @@ export async function startOidcIssuer(options: {
         client_id: clientId,
         token_endpoint_auth_method: 'none',
         redirect_uris: [options.redirectUri],
+        post_logout_redirect_uris: [options.redirectUri],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
       },
