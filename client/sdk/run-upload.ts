@@ -38,6 +38,8 @@ export interface UploadRun {
   readonly permits?: Permits;
   /** Told which session this run uses, before anything is sent. */
   readonly onStarted?: (session: KnownSession) => void;
+  /** Told just before a new session is asked for: the server may have it even if no answer comes. */
+  readonly onInitiating?: () => void;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function runUpload(run: UploadRun): Promise<FileRecord> {
       await store?.delete(run.key);
       return done;
     }
+    if (!found) run.onInitiating?.();
     const started = found ?? (await initiate(api, src, run.fileName, options, run.idempotencyKey));
     sessionId = started.id;
     run.onStarted?.({

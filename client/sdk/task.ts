@@ -5,7 +5,7 @@ import type { UploadProgress } from './progress.ts';
 import type { RetryEvent } from './retry.ts';
 import { runUpload } from './run-upload.ts';
 import type { Permits } from './semaphore.ts';
-import type { KnownSession } from './session-start.ts';
+import { initiate, type KnownSession } from './session-start.ts';
 import type { UploadSource } from './source.ts';
 import type { FileRecord } from './types.ts';
 import { apiClient, prepareUpload, type SessionStart, type UploadOptions } from './upload.ts';
@@ -195,6 +195,8 @@ export class Task implements UploadTask {
   private readonly api: UploadApiClient;
   private readonly host: TaskHost;
   private readonly idempotencyKey = globalThis.crypto.randomUUID();
+  /** An initiate was sent: a session may exist on the server before this task knows its id. */
+  private initiateSent = false;
   private resolveDone: (outcome: UploadOutcome) => void = () => {};
   private current: TaskState = 'queued';
   private session: KnownSession | undefined;
@@ -329,7 +331,11 @@ export class Task implements UploadTask {
         ...(this.session ? { session: this.session } : {}),
         idempotencyKey: this.idempotencyKey,
         ...(this.host.permits ? { permits: this.host.permits } : {}),
+        onInitiating: () => {
+          this.initiateSent = true;
+        },
         onStarted: (session) => {
+          this.initiateSent = false;
           this.session = session;
           this.id = session.sessionId;
           this.quotaSince = undefined;
@@ -385,6 +391,9 @@ export class Task implements UploadTask {
   /** A run failed on its own: wait out a full quota, or end in the state the error means. */
   private failed(error: unknown): void {
     const atInitiate = this.id === undefined;
+    // A refused initiate (4xx) made no session.
+    if (atInitiate && error instanceof UploadApiError && error.status < 500)
+      this.initiateSent = false;
     if (atInitiate && error instanceof UploadApiError && error.code === 'TOO_MANY_ACTIVE_UPLOADS') {
       const now = Date.now();
       this.quotaSince ??= now;
@@ -408,7 +417,8 @@ export class Task implements UploadTask {
     await this.stopped;
     if (isTerminal(this.current)) return; // it ended first (e.g. complete had answered)
     let failure: unknown;
-    const sessionId = this.id;
+    const sessionId =
+      this.id ?? (this.initiateSent ? await this.sessionOfCutInitiate() : undefined);
     if (sessionId) {
       try {
         await this.api.cancel(sessionId);
@@ -424,6 +434,22 @@ export class Task implements UploadTask {
     const cause = failure === undefined ? undefined : { cause: failure };
     this.finish({ state: 'cancelled', reason: new UploadCancelledError(sessionId, cause) });
     if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * The session of an initiate whose answer the cancel cut off, so that it is cancelled rather
+   * than left to expire: initiate again with the same idempotency key answers that session (or
+   * starts one, if the first never arrived, which is cancelled all the same). Undefined when the
+   * server cannot be asked now; the session then expires with its TTL.
+   */
+  private async sessionOfCutInitiate(): Promise<string | undefined> {
+    const { signal: _cancelled, ...options } = this.options;
+    try {
+      const { source, fileName } = this.prepared;
+      return (await initiate(this.api, source, fileName, options, this.idempotencyKey)).id;
+    } catch {
+      return undefined;
+    }
   }
 
   private armTimeout(): void {

@@ -264,6 +264,58 @@ describe('createUpload', () => {
     expect(backend.log.cancels).toEqual([]);
   });
 
+  it('cancel() while initiate is unanswered cancels the session the server made meanwhile', async () => {
+    // Arrange: the server takes a while to initiate and carries on when the client stops
+    // waiting, as a real one does; the client's request gives up when its signal aborts.
+    const { backend, options } = setup({ initiateDelayMs: 30 });
+    let initiateSent!: () => void;
+    const sent = new Promise<void>((resolve) => {
+      initiateSent = resolve;
+    });
+    const fetch: FetchLike = (url, init) => {
+      const answer = backend.fetch(url, { ...init, signal: null });
+      if (!String(url).endsWith('/uploads/initiate')) return answer;
+      initiateSent();
+      return new Promise((resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
+        answer.then(resolve, reject);
+      });
+    };
+    const task = createUpload(fileOf(30), options({ fetch }));
+
+    // Act
+    await sent;
+    await task.cancel();
+
+    // Assess: the replayed initiate (same idempotency key) found the first one's session.
+    expect(await task.done).toMatchObject({ state: 'cancelled' });
+    expect(backend.sessionIds()).toEqual(['s1']);
+    expect(backend.log.cancels).toEqual(['s1']);
+    expect(backend.status('s1')).toBe('cancelled');
+  });
+
+  it('cancel() during a wait for the quota sends no more initiates', async () => {
+    // Arrange: one live session allowed, and it is taken.
+    const { backend, options } = setup({ maxActiveSessions: 1 });
+    const holder = createUpload(fileOf(30, 'holder.bin'), options());
+    const waiting = createUpload(fileOf(30, 'waiting.bin'), options({ quotaWaitMs: 60_000 }));
+    await new Promise<void>((resolve) => {
+      waiting.on('statechange', ({ from, to }) => {
+        if (from === 'running' && to === 'queued') resolve(); // refused with 429, waiting
+      });
+    });
+    const asked = backend.log.initiates.length;
+    expect(backend.log.initiates.at(-1)).toEqual({ fileName: 'waiting.bin', status: 429 });
+
+    // Act
+    await waiting.cancel();
+
+    // Assess
+    expect(await waiting.done).toMatchObject({ state: 'cancelled' });
+    expect(backend.log.initiates).toHaveLength(asked);
+    await holder.done;
+  });
+
   it('ends cancelled when the session was cancelled elsewhere (SESSION_CANCELLED)', async () => {
     const { backend, options } = setup();
     const task = createUpload(fileOf(200), options({ concurrency: 1 }));
