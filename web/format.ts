@@ -1,17 +1,7 @@
 /** Sizes, rates, durations and states as the page shows them. */
-import type { SessionStatus, TaskState } from '@upload-api/client';
+import { formatBytes, type SessionStatus, type TaskState } from '@upload-api/client';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+export { formatBytes };
 
 export const formatRate = (bytesPerSecond: number): string =>
   bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '';

@@ -1,17 +1,8 @@
 /** Pure text formatting for the CLI: sizes, rates, durations, progress lines and summaries. */
+import { formatBytes } from '../sdk/bytes.ts';
 import { percentOf } from '../sdk/progress.ts';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+export { formatBytes };
 
 /** Decimal megabytes per second, as network rates are usually given. */
 export const formatRate = (bytesPerSecond: number): string =>

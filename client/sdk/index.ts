@@ -8,6 +8,7 @@ export {
   type TokenRequest,
   UploadApiClient,
 } from './api.ts';
+export { formatBytes } from './bytes.ts';
 export {
   isAbortError,
   UploadAbortedError,

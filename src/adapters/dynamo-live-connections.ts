@@ -66,16 +66,7 @@ export class DynamoLiveConnections implements LiveConnections {
   }
 
   async getConnection(connectionId: string): Promise<LiveConnection | undefined> {
-    const out = await this.call(() =>
-      this.db.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: liveKeys.connection(connectionId),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    const item = out.Item;
+    const item = await this.connectionItem(connectionId);
     if (item?.entity !== ENTITY.connection) return undefined;
     return {
       connectionId,
@@ -185,17 +176,9 @@ export class DynamoLiveConnections implements LiveConnections {
   }
 
   async deleteConnection(connectionId: string): Promise<void> {
-    const out = await this.call(() =>
-      this.db.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: liveKeys.connection(connectionId),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    if (!out.Item) return;
-    const sessions = [...((out.Item.sessions as Set<string> | undefined) ?? [])];
+    const item = await this.connectionItem(connectionId);
+    if (!item) return;
+    const sessions = [...((item.sessions as Set<string> | undefined) ?? [])];
     const deletes = sessions.map((sessionId) => liveKeys.subscription(sessionId, connectionId));
     for (let i = 0; i < deletes.length; i += BATCH_SIZE) {
       await this.deleteAll(deletes.slice(i, i + BATCH_SIZE));
@@ -205,6 +188,20 @@ export class DynamoLiveConnections implements LiveConnections {
         new DeleteCommand({ TableName: this.table, Key: liveKeys.connection(connectionId) }),
       ),
     );
+  }
+
+  /** The connection's item as stored (strongly consistent), or undefined. */
+  private async connectionItem(connectionId: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.call(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: liveKeys.connection(connectionId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item;
   }
 
   private async dropFromConnection(connectionId: string, sessionId: string): Promise<void> {

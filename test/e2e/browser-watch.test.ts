@@ -14,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../client/sdk/api.ts';
 import { createUpload } from '../../client/sdk/index.ts';
 import { MIN_CHUNK_SIZE } from '../../src/domain/chunk-plan.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { PutGate } from '../support/put-gate.ts';
 import type { WatchOutcome } from './browser-page.ts';
 
 const SKIP_REASON = chromiumSkipReason('browser-watch.test.ts');
@@ -62,44 +62,6 @@ async function servePage(): Promise<{ server: Server; origin: string }> {
   return { server, origin: `http://127.0.0.1:${port}` };
 }
 
-/** Chunk PUTs that each wait for a permit from the test (an aborted PUT stops waiting). */
-class Gate {
-  private permits = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  readonly storageFetch: FetchLike = async (url, init) => {
-    await this.pass(init?.signal ?? undefined);
-    return fetch(url, init);
-  };
-
-  /** Lets one more PUT through. */
-  open(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.permits++;
-  }
-
-  private pass(signal: AbortSignal | undefined): Promise<void> {
-    if (this.permits > 0) {
-      this.permits--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const go = () => {
-        signal?.removeEventListener('abort', stop);
-        resolve();
-      };
-      const stop = () => {
-        const at = this.waiting.indexOf(go);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', stop, { once: true });
-      this.waiting.push(go);
-    });
-  }
-}
-
 const diagnostics = () => consoleLines.join('\n') || 'no console output';
 
 describe.skipIf(SKIP_REASON !== '')(`watch in headless Chromium${SKIP_REASON}`, () => {
@@ -124,7 +86,7 @@ describe.skipIf(SKIP_REASON !== '')(`watch in headless Chromium${SKIP_REASON}`, 
 
   it("sees another client's upload over its own WebSocket, chunk by chunk, to uploaded", async () => {
     // Prepare: the test process uploads with the SDK in Node, each chunk PUT held at the gate.
-    const gate = new Gate();
+    const gate = new PutGate();
     const task = createUpload(new Blob([randomBytes(SIZE)]), {
       apiUrl: harness.url,
       token: api.token,

@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../client/sdk/api.ts';
 import { createUpload, type UploadTask } from '../../client/sdk/index.ts';
 import type { UploadProgressState } from '../../client/sdk/types.ts';
 import { MIN_CHUNK_SIZE } from '../../src/domain/chunk-plan.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { PutGate } from '../support/put-gate.ts';
 import { buildCliForTests, type CliRun, startCli as startCliProcess } from './cli-runner.ts';
 
 let harness: Harness;
@@ -45,53 +45,13 @@ const startCli = (args: readonly string[], extraEnv: Record<string, string>): Cl
   return run;
 };
 
-/** Chunk PUTs that each wait for a permit from the test (an aborted PUT stops waiting). */
-class Gate {
-  private permits = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  readonly storageFetch: FetchLike = async (url, init) => {
-    await this.pass(init?.signal ?? undefined);
-    return fetch(url, init);
-  };
-
-  /** Lets `count` more PUTs through. */
-  open(count = 1): void {
-    for (let i = 0; i < count; i++) {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.permits++;
-    }
-  }
-
-  private pass(signal: AbortSignal | undefined): Promise<void> {
-    if (this.permits > 0) {
-      this.permits--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const go = () => {
-        signal?.removeEventListener('abort', stop);
-        resolve();
-      };
-      const stop = () => {
-        const at = this.waiting.indexOf(go);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', stop, { once: true });
-      this.waiting.push(go);
-    });
-  }
-}
-
 /** An upload of `chunks` chunks by the SDK, one PUT at a time, each held until the gate opens. */
 async function gatedUpload(
   chunks: number,
   name: string,
-): Promise<{ task: UploadTask; gate: Gate; sessionId: string; size: number }> {
+): Promise<{ task: UploadTask; gate: PutGate; sessionId: string; size: number }> {
   const size = (chunks - 1) * MIN_CHUNK_SIZE + 123_457;
-  const gate = new Gate();
+  const gate = new PutGate();
   const task = createUpload(new Blob([randomBytes(size)]), {
     apiUrl: harness.url,
     token: api.token,

@@ -16,11 +16,12 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
 } from '@aws-sdk/client-s3';
-import type { Browser, Locator, Page, Route } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, chunksOf, sha256Hex } from '../support/api-client.ts';
 import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { isChunkPut, RouteGate } from '../support/route-gate.ts';
 
 const SKIP_REASON = chromiumSkipReason('upload-page-controls.test.ts');
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -41,39 +42,7 @@ const puts = { sent: 0, ended: 0 };
 /** The page's attempts at the live socket: whether each failed, and whether it carried frames. */
 const sockets: { failed: boolean; frames: number }[] = [];
 
-/** Storage chunk PUTs wait here while the gate holds; aborted ones fail harmlessly when let go. */
-class Gate {
-  private holding = false;
-  private readonly waiting: (() => void)[] = [];
-
-  get waitingCount(): number {
-    return this.waiting.length;
-  }
-
-  hold(): void {
-    this.holding = true;
-  }
-
-  /** Lets every waiting PUT go and keeps holding new ones. */
-  flush(): void {
-    for (const next of this.waiting.splice(0)) next();
-  }
-
-  open(): void {
-    this.holding = false;
-    this.flush();
-  }
-
-  readonly handle = async (route: Route): Promise<void> => {
-    if (route.request().method() === 'PUT' && this.holding)
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    await route.continue().catch(() => undefined); // the page aborted it meanwhile
-  };
-}
-
-const gate = new Gate();
-const isChunkPut = (url: URL) =>
-  url.searchParams.has('partNumber') && url.searchParams.has('uploadId');
+const gate = new RouteGate();
 
 async function holdStorage(): Promise<void> {
   gate.hold();

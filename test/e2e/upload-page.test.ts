@@ -14,11 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, sha256Hex } from '../support/api-client.ts';
 import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { isChunkPut, RouteGate } from '../support/route-gate.ts';
 
 const SKIP_REASON = chromiumSkipReason('upload-page.test.ts');
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -41,53 +42,7 @@ let dir: string;
 const sources = new Map<string, Source>();
 const consoleLines: string[] = [];
 
-/**
- * Storage chunk PUTs wait here while the gate holds, each until the test lets one through. A PUT
- * the page aborted (pause, reload) still waits here until `flush`, which lets it fail harmlessly.
- */
-class Gate {
-  private holding = false;
-  private permits = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  get waitingCount(): number {
-    return this.waiting.length;
-  }
-
-  hold(): void {
-    this.holding = true;
-  }
-
-  /** Lets `count` more PUTs through. */
-  allow(count: number): void {
-    for (let i = 0; i < count; i++) {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.permits++;
-    }
-  }
-
-  /** Lets every waiting PUT go (aborted ones fail), and keeps holding new ones. */
-  flush(): void {
-    this.permits = 0;
-    for (const next of this.waiting.splice(0)) next();
-  }
-
-  open(): void {
-    this.holding = false;
-    this.flush();
-  }
-
-  readonly handle = async (route: Route): Promise<void> => {
-    if (route.request().method() === 'PUT' && this.holding) {
-      if (this.permits > 0) this.permits--;
-      else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    await route.continue().catch(() => undefined); // the page aborted it meanwhile
-  };
-}
-
-const gate = new Gate();
+const gate = new RouteGate();
 type Phase = 'beforeReload' | 'afterReload';
 /** Chunks (0-based) whose PUT storage answered 200, per multipart upload, per phase of the test. */
 const storedParts: Record<Phase, Map<string, Set<number>>> = {
@@ -101,8 +56,6 @@ const SLOW = { timeout: 180_000 };
 /** How long page state may take to change (the 64 MiB file is hashed chunk by chunk). */
 const WAIT = { timeout: 60_000, interval: 50 };
 
-const isChunkPut = (url: URL) =>
-  url.searchParams.has('partNumber') && url.searchParams.has('uploadId');
 const diagnostics = () => consoleLines.join('\n') || 'no console output';
 const pageErrors = () => consoleLines.filter((line) => line.startsWith('[pageerror]'));
 
