@@ -3,6 +3,12 @@ import { canRunLocalStack, startLocalStackS3 } from './localstack.ts';
 import { startMoto } from './moto.ts';
 import type { Log } from './python-venv.ts';
 
+/**
+ * DYNAMODB_TIMEOUT_MS against moto, which answers in ms when idle and in seconds while a loaded
+ * machine keeps it waiting, where DynamoDB takes ms: the deployed 1 s made such moments 503s.
+ */
+export const EMULATOR_DYNAMODB_TIMEOUT_MS = '5000';
+
 export { PrerequisiteError } from './python-venv.ts';
 
 export type S3Engine = 'localstack' | 'moto' | 'configured';

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createS3Client } from '../src/adapters/aws-clients.ts';
 import { serviceEndpoints } from '../src/config.ts';
 import { ensureBucket, ensureTable } from './bootstrap.ts';
-import { type Emulators, startEmulators } from './emulator.ts';
+import { EMULATOR_DYNAMODB_TIMEOUT_MS, type Emulators, startEmulators } from './emulator.ts';
 import { type ApiServer, type ApiServerOptions, startApiServer } from './server.ts';
 
 export interface LocalStack {
@@ -37,8 +37,7 @@ export async function startLocalStack(
   });
   env.AWS_ENDPOINT_URL_S3 = emulators.s3Endpoint;
   env.AWS_ENDPOINT_URL_DYNAMODB = emulators.dynamodbEndpoint;
-  // moto can take seconds under load where DynamoDB takes ms (src/config.ts).
-  env.DYNAMODB_TIMEOUT_MS ??= '5000';
+  env.DYNAMODB_TIMEOUT_MS ??= EMULATOR_DYNAMODB_TIMEOUT_MS;
   env.AWS_ACCESS_KEY_ID ??= 'test';
   env.AWS_SECRET_ACCESS_KEY ??= 'test';
   const endpoints = serviceEndpoints(env);

@@ -41,9 +41,24 @@ export async function pkceChallenge(verifier: string): Promise<string> {
 const redirectUri = (settings: OidcSettings) =>
   settings.redirectUri ?? `${location.origin}${location.pathname}`;
 
-async function endpoints(settings: OidcSettings): Promise<Endpoints> {
-  if (settings.authorizationEndpoint && settings.tokenEndpoint)
-    return { authorization: settings.authorizationEndpoint, token: settings.tokenEndpoint };
+/** The discovery answer, read once per page load (every refresh and sign-out needs it). */
+let discovered: Promise<Endpoints> | undefined;
+
+function endpoints(settings: OidcSettings): Promise<Endpoints> {
+  if (settings.authorizationEndpoint && settings.tokenEndpoint) {
+    return Promise.resolve({
+      authorization: settings.authorizationEndpoint,
+      token: settings.tokenEndpoint,
+    });
+  }
+  discovered ??= discover(settings).catch((error: unknown) => {
+    discovered = undefined; // tried again next time
+    throw error;
+  });
+  return discovered;
+}
+
+async function discover(settings: OidcSettings): Promise<Endpoints> {
   if (!settings.issuer) throw new Error('config.json: oidc needs an issuer or both endpoints');
   const url = `${settings.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const response = await fetch(url);

@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { issueToken } from '../../local/auth.ts';
 import { ensureBucket, ensureTable } from '../../local/bootstrap.ts';
+import { EMULATOR_DYNAMODB_TIMEOUT_MS } from '../../local/emulator.ts';
 import { createDocumentClient, createS3Client } from '../../src/adapters/aws-clients.ts';
 import { ApiClient } from './api-client.ts';
 
@@ -37,9 +38,8 @@ export async function startHarness(
     UPLOADS_BUCKET: `uploads-test-${suffix}`,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true', // one metrics line per request would flood the output
-    // moto answers in ms when idle and in seconds while the suite loads both cores; the 1 s
-    // default made such moments 503s. Tests of timeouts set it back (storage-outage.test.ts).
-    DYNAMODB_TIMEOUT_MS: '5000',
+    // Tests of timeouts set the deployed 1 s back (storage-outage.test.ts).
+    DYNAMODB_TIMEOUT_MS: EMULATOR_DYNAMODB_TIMEOUT_MS,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...env,
